@@ -1,0 +1,37 @@
+# Two commands: `make train` (set up, then train on the embedded demo) and `make test` (set up, then run every test).
+# TORCH pins the CPU wheel; override it for a GPU build, e.g. `make test TORCH='torch==2.13.0 --index-url ...'`.
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.mint-installed
+
+.PHONY: setup test train export readme clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+test: setup
+	BIN=$(BIN) bash tools/check_sync.sh
+	$(BIN)/python -m pytest -q tests
+
+train: setup
+	$(BIN)/python scripts/make_demo_world.py
+	$(BIN)/mint-train --config_path configs/demo.yaml
+
+export: setup
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+	$(BIN)/python tools/make_readme.py
+
+readme: setup
+	$(BIN)/python tools/make_readme.py
+
+clean:
+	rm -rf data/demo checkpoints/demo _proc _docs

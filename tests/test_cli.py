@@ -1,0 +1,96 @@
+"The training CLI end to end: a real run, each bad input ending in one line, a killed run resumed exactly."
+import json, signal, subprocess, sys, time
+from pathlib import Path
+import pytest, torch, yaml
+from conftest import ROOT, write_config, run_cli
+from mint.models.mte import MechanisticToolEditor, atomic_save
+
+def test_trains_and_reports(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world, steps=40, checkpoint_every=20)
+    r = run_cli('--config_path', cfg)
+    assert r.returncode == 0, r.stderr
+    assert 'held-out tool_effect_recovered:' in r.stdout and 'checkpoint:' in r.stdout
+    run = tmp_path/'run'
+    assert sorted(p.name for p in run.glob('mte_*.pt')) == ['mte_final.pt', 'mte_step_20.pt', 'mte_step_40.pt']
+    m = MechanisticToolEditor.load(run/'mte_final.pt', device='cpu')
+    assert m.layers == [1, 3] and m.feature_dim == 64
+    recs = [json.loads(l) for l in (run/'metrics.jsonl').read_text().splitlines()]
+    assert [r['step'] for r in recs if r['split'] == 'val'] == [20, 40]
+    assert len([r for r in recs if r['split'] == 'train']) == 40
+    for k in ('Pairs directory:', 'Layers: [1, 3]', 'Learning rate: 0.001', 'Steps: 40'): assert k in r.stderr
+
+def test_console_script(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world, steps=2, checkpoint_every=2)
+    r = subprocess.run([str(Path(sys.executable).parent/'mint-train'), '--config_path', str(cfg)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+def _one_line_error(r, *contains):
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    lines = [l for l in r.stderr.splitlines() if 'mint-train: error' in l]
+    assert len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr
+    for c in contains: assert c in lines[0], lines[0]
+    return lines[0]
+
+def test_missing_config(tmp_path): _one_line_error(run_cli('--config_path', tmp_path/'none.yaml'), 'config file not found', 'none.yaml')
+
+def test_bad_config(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world, steps=0, stpes=3)
+    _one_line_error(run_cli('--config_path', cfg), 'run.yaml', 'mte.stpes: unknown key', 'mte.steps: must be at least 1')
+
+def test_yaml_syntax_error(tmp_path):
+    (tmp_path/'c.yaml').write_text('mte: {layers: [1, 2\n')
+    _one_line_error(run_cli('--config_path', tmp_path/'c.yaml'), 'c.yaml: not valid YAML')
+
+def test_missing_pairs(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world)
+    _one_line_error(run_cli('--config_path', cfg, '--pairs_dir', tmp_path/'nopairs'), 'pairs directory not found', 'nopairs')
+
+def test_missing_sae(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world, sae_checkpoints={1: str(tmp_path/'gone'), 3: world['saes'][3]})
+    _one_line_error(run_cli('--config_path', cfg), 'SAE checkpoint not found', 'gone')
+
+def test_sae_of_the_wrong_size(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world, hidden_expansion=8)
+    _one_line_error(run_cli('--config_path', cfg), 'layer 1: SAE at', '(16, 64)', '(16, 128)')
+
+def test_debug_shows_traceback(tmp_path):
+    r = run_cli('--config_path', tmp_path/'none.yaml', '--debug')
+    assert r.returncode != 0 and 'Traceback' in r.stderr
+
+def _weights(p): return torch.load(p, map_location='cpu', weights_only=True)['state_dict']
+
+def test_killed_run_resumes_to_the_same_weights(world, tmp_path):
+    "Kill a run mid-way (SIGKILL), resume it from its last checkpoint, and match an unbroken run exactly."
+    (tmp_path/'a').mkdir()
+    whole = write_config(tmp_path/'a/run.yaml', world, steps=300, checkpoint_every=10)
+    assert run_cli('--config_path', whole).returncode == 0
+    (tmp_path/'b').mkdir()
+    killed = write_config(tmp_path/'b/run.yaml', world, steps=300, checkpoint_every=10)
+    p = subprocess.Popen([sys.executable, str(ROOT/'scripts'/'train_mte.py'), '--config_path', str(killed)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = tmp_path/'b/run'
+    t0 = time.time()
+    while not list(run.glob('mte_step_3*.pt')) and time.time() - t0 < 120 and p.poll() is None: time.sleep(0.01)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert not (run/'mte_final.pt').exists(), "the run finished before it was killed; the test proves nothing"
+    ckpts = sorted(run.glob('mte_step_*.pt'), key=lambda f: int(f.stem.split('_')[-1]))
+    for c in ckpts: _weights(c)  # every checkpoint on disk is whole
+    r = run_cli('--config_path', killed, '--checkpoint_path', ckpts[-1])
+    assert r.returncode == 0, r.stderr
+    a, b = _weights(tmp_path/'a/run/mte_final.pt'), _weights(run/'mte_final.pt')
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    steps = [json.loads(l)['step'] for l in (run/'metrics.jsonl').read_text().splitlines() if '"train"' in l]
+    assert steps == list(range(1, 301))
+
+def test_weights_only_checkpoint_starts_a_new_optimizer(world, tmp_path):
+    cfg = write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4)
+    assert run_cli('--config_path', cfg).returncode == 0
+    r = run_cli('--config_path', cfg, '--checkpoint_path', tmp_path/'run/mte_final.pt')
+    assert r.returncode == 0 and 'holds weights only: starting a new optimizer' in r.stderr
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    (tmp_path/'mte.pt').write_bytes(b'old')
+    def boom(obj, f): open(f, 'wb').write(b'half'); raise KeyboardInterrupt
+    monkeypatch.setattr(torch, 'save', boom)
+    with pytest.raises(KeyboardInterrupt): atomic_save({'x': 1}, tmp_path/'mte.pt')
+    assert (tmp_path/'mte.pt').read_bytes() == b'old' and [f.name for f in tmp_path.iterdir()] == ['mte.pt']
