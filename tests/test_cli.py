@@ -3,7 +3,8 @@ import json, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch, yaml
 from conftest import ROOT, write_config, run_cli
-from mint.models.mte import MechanisticToolEditor, atomic_save
+from mint.models.mte import MechanisticToolEditor
+from mint.utils import atomic_save
 
 def test_trains_and_reports(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, steps=40, checkpoint_every=20)
