@@ -95,3 +95,10 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     monkeypatch.setattr(torch, 'save', boom)
     with pytest.raises(KeyboardInterrupt): atomic_save({'x': 1}, tmp_path/'mte.pt')
     assert (tmp_path/'mte.pt').read_bytes() == b'old' and [f.name for f in tmp_path.iterdir()] == ['mte.pt']
+
+@pytest.mark.parametrize('impl,dtype', [('reference', 'fp32'), ('fused', 'fp32'), ('auto', 'bf16')])
+def test_every_loss_impl_and_dtype_trains(world, tmp_path, impl, dtype):
+    r = run_cli('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, loss_impl=impl, dtype=dtype))
+    assert r.returncode == 0, r.stderr
+    v = [json.loads(l) for l in (tmp_path/'run/metrics.jsonl').read_text().splitlines() if '"val"' in l][-1]
+    assert v['mse_edit'] == v['mse_edit'] and v['mse_no_edit'] > 0  # finite
