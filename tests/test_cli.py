@@ -10,9 +10,10 @@ def test_trains_and_reports(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, steps=40, checkpoint_every=20)
     r = run_cli('--config_path', cfg)
     assert r.returncode == 0, r.stderr
-    assert 'held-out tool_effect_recovered:' in r.stdout and 'checkpoint:' in r.stdout
+    assert 'held-out tool_effect_recovered:' in r.stdout and 'checkpoint:' in r.stdout and 'edit magnitudes:' in r.stdout
     run = tmp_path/'run'
     assert sorted(p.name for p in run.glob('mte_*.pt')) == ['mte_final.pt', 'mte_step_20.pt', 'mte_step_40.pt']
+    assert (run/'training_curves.png').stat().st_size > 1000 and (run/'edit_magnitudes.png').stat().st_size > 1000
     m = MechanisticToolEditor.load(run/'mte_final.pt', device='cpu')
     assert m.layers == [1, 3] and m.feature_dim == 64
     recs = [json.loads(l) for l in (run/'metrics.jsonl').read_text().splitlines()]
