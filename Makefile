@@ -6,7 +6,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mint-installed
 
-.PHONY: setup test train export readme clean
+.PHONY: setup browser test train docs export readme clean
 
 setup: $(STAMP)
 
@@ -17,9 +17,19 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
-test: setup
+# Debian's chromium and chromedriver, for the docs' browser check; skipped (and the check with it) where apt-get cannot run.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1 || \
+	    echo "make: could not install chromium; the docs' browser check will be skipped"; }
+
+test: setup browser
 	BIN=$(BIN) bash tools/check_sync.sh
 	$(BIN)/python -m pytest -q tests
+
+docs: setup
+	$(BIN)/python docs/build.py
+	@echo "open docs/_build/html/index.html, or serve it: $(BIN)/python -m http.server -d docs/_build/html"
 
 train: setup
 	$(BIN)/python scripts/make_demo_world.py

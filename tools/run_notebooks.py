@@ -1,0 +1,52 @@
+#!/usr/bin/env python
+"""Execute notebooks top to bottom in a fresh Jupyter kernel (nbclient + ipykernel), as a user runs them.
+
+    python tools/run_notebooks.py nbs/08_analysis.ipynb ...      # run, fail on the first error, save nothing
+    python tools/run_notebooks.py --out docs/_exec nbs/*.ipynb   # also write the executed notebooks there
+
+Widget state is stored in the executed notebooks (nbclient's store_widget_state), so a docs page can show
+the widgets as they were. Streams are saved as a Jupyter front end shows them (progress bars collapsed).
+Cells flagged `#| cuda` are skipped on a machine without CUDA."""
+import argparse, sys, time
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+
+def _render(text):
+    "`text` with each carriage-return-overwritten line reduced to what a terminal shows."
+    return '\n'.join(l.rsplit('\r', 1)[-1] if '\r' in l.rstrip('\r') else l.rstrip('\r') for l in text.split('\n'))
+
+def _coalesce(outputs):
+    "Merge consecutive stream outputs of one name, rendered."
+    res = []
+    for o in outputs:
+        if o.output_type == 'stream' and res and res[-1].output_type == 'stream' and res[-1].name == o.name: res[-1].text += o.text
+        else: res.append(o)
+    for o in res:
+        if o.output_type == 'stream': o.text = _render(o.text)
+    return res
+
+def execute(nb_path, cwd=None, timeout=900):
+    "The notebook at `nb_path`, executed in a fresh kernel with `cwd` as its working directory (default: its folder)."
+    import torch
+    nb = nbformat.read(nb_path, as_version=4)
+    skip = [c for c in nb.cells if c.cell_type == 'code' and '#| cuda' in c.source and not torch.cuda.is_available()]
+    for c in skip: c.cell_type = 'raw'
+    NotebookClient(nb, timeout=timeout, kernel_name='python3', store_widget_state=True,
+                   resources={'metadata': {'path': str(cwd or Path(nb_path).parent)}}).execute()
+    for c in skip: c.cell_type, c.outputs, c.execution_count = 'code', [], None
+    for c in nb.cells:
+        if c.cell_type == 'code': c.outputs = _coalesce(c.outputs)
+    return nb
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('notebooks', nargs='+'); ap.add_argument('--out', help='write the executed notebooks to this folder')
+    args = ap.parse_args()
+    for f in map(Path, args.notebooks):
+        t = time.time()
+        nb = execute(f)
+        if args.out: Path(args.out).mkdir(parents=True, exist_ok=True); nbformat.write(nb, Path(args.out)/f.name)
+        print(f"ran {f} in {time.time()-t:.1f}s", file=sys.stderr)
+
+if __name__ == '__main__': main()
