@@ -10,7 +10,7 @@ who have it. This script:
 3. runs nbdev's own processors on them (`nbdev.serve.proc_nbs`), which insert the show_doc API docs, into _proc/;
 4. applies the glue below, writing Sphinx sources to docs/_src;
 5. runs `sphinx-build -W` (warnings are errors) into docs/_build/html."""
-import json, re, shutil, subprocess, sys, tarfile, tempfile
+import re, shutil, subprocess, sys, tarfile, tempfile
 from pathlib import Path
 import nbformat
 

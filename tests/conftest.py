@@ -1,4 +1,4 @@
-import json, subprocess, sys
+import subprocess, sys
 from pathlib import Path
 import pytest, yaml
 from mint.data.synthetic import make_planted_world

@@ -1,7 +1,7 @@
 "The training CLI end to end: a real run, each bad input ending in one line, a killed run resumed exactly."
 import json, signal, subprocess, sys, time
 from pathlib import Path
-import pytest, torch, yaml
+import pytest, torch
 from conftest import ROOT, write_config, run_cli
 from mint.models.mte import MechanisticToolEditor
 from mint.utils import atomic_save

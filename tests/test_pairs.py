@@ -1,5 +1,5 @@
 "Every bad pair input we know of stops `load_pairs` with an error that names the file (nothing is skipped)."
-import os, shutil
+import os
 import pytest, torch
 from mint.data.counterfactual_pairs import load_pairs, save_pairs, PairError, pair_from_dict
 

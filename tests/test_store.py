@@ -1,10 +1,9 @@
 "The pair store end to end: training on a store, DataLoader workers, and writes that die half way."
-import shutil
 import pytest, torch
 import safetensors.torch
 from conftest import write_config, run_cli
 from mint.config import load_config
-from mint.data.store import convert_to_store, open_store, write_store, StoreError
+from mint.data.store import convert_to_store, open_store, StoreError
 from mint.data.counterfactual_pairs import load_pairs
 from mint.train.datasets import create_dataloader
 from mint.train.train_mte import train_mte
