@@ -1,0 +1,72 @@
+"The real-model path through its commands, on a tiny random chat model: a killed `mint-pairs` resumes to the same store, `mint-run` goes end to end, and bad input ends in one line."
+import json, os, signal, subprocess, sys, textwrap, time
+from pathlib import Path
+import pytest, torch
+
+BIN = Path(sys.executable).parent
+
+@pytest.fixture(scope='module')
+def lm(tmp_path_factory):
+    from mint.lm import make_tiny_lm
+    from mint.data.scenarios import make_scenarios
+    root = tmp_path_factory.mktemp('pipe')
+    make_tiny_lm(root/'lm', [s.query + ' ' + s.tool_output for s in make_scenarios(8, 2)['train']], layers=3, d=32)
+    return root
+
+def _config(root, name, **over):
+    c = dict(seed=0, model={'name': str(root/'lm')}, scenarios={'n_train': 60, 'n_test': 2, 'out_dir': f'{name}/scenarios'},
+             saes={'train': True, 'out_dir': 'saes', 'n_tokens': 4096, 'seq_len': 32, 'expansion_factor': 4, 'k': 8, 'batch_size': 8},
+             pairs={'align': 'suffix+answer', 'max_answer_tokens': 6, 'batch_size': 2},
+             data={'pairs_dir': f'{name}/pairs', 'val_fraction': 0.25},
+             mte={'layers': [1, 2], 'hidden_dim': 32, 'hidden_expansion': 4, 'edit_norm_cap': 5.0, 'steps': 10, 'batch_size': 8,
+                  'editor_hidden': 32, 'checkpoint_every': 5, 'save_dir': f'{name}/mte'},
+             eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte']})
+    for k,v in over.items(): c[k] = {**c[k], **v}
+    import yaml
+    f = root/f'{name}.yaml'; f.write_text(yaml.safe_dump(c)); return f
+
+def _run(cmd, cfg, **kw): return subprocess.run([str(BIN/cmd), '--config_path', str(cfg)], capture_output=True, text=True, **kw)
+
+def _store(path):
+    from mint.data.store import open_store
+    st = open_store(path)
+    return [(p.metadata, p.h_with_tool[2], p.h_no_tool[1]) for p in st]
+
+def test_killed_pairs_run_resumes_to_the_same_store(lm):
+    whole = _run('mint-pairs', _config(lm, 'whole'))
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    cfg = _config(lm, 'killed')
+    proc = subprocess.Popen([str(BIN/'mint-pairs'), '--config_path', str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    man = lm/'killed/pairs/manifest.json'
+    for _ in range(600):  # kill as soon as some pairs are on disk and the store is unfinished
+        if man.exists() and json.loads(man.read_text()).get('complete') is False: break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL); proc.wait()
+    m = json.loads(man.read_text())
+    assert m['complete'] is False and 0 < len(m['pairs']) < 240, "the run was not caught mid-way"
+    again = _run('mint-pairs', _config(lm, 'killed'))
+    assert again.returncode == 0, again.stderr[-3000:]
+    a, b = _store(lm/'whole/pairs'), _store(lm/'killed/pairs')
+    assert len(a) == len(b) == 240
+    for (ma, ha, na), (mb, hb, nb) in zip(a, b):
+        assert ma == mb and torch.equal(ha, hb) and torch.equal(na, nb)
+
+def test_run_goes_end_to_end_and_reuses_its_stages(lm):
+    cfg = _config(lm, 'e2e', scenarios={'n_train': 6})
+    r = _run('mint-run', cfg)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert '| mte |' in r.stdout and 'stage eval' in r.stdout
+    ev = json.loads((lm/'e2e/eval/eval.json').read_text())
+    assert set(ev['summary']) == {'none', 'mean_shift', 'mte'} and ev['n_scenarios'] == 8
+    r2 = _run('mint-run', cfg)
+    assert 'not training again' in r2.stdout and 'not evaluating again' in r2.stdout
+
+def test_bad_inputs_end_in_one_line(lm):
+    r = _run('mint-pairs', _config(lm, 'bad', mte={'hidden_dim': 64}))
+    assert r.returncode == 1 and 'Traceback' not in r.stderr
+    assert 'mte.hidden_dim is 64 but' in r.stderr and 'hidden size 32' in r.stderr
+    sf = lm/'bad_scen.jsonl'; sf.write_text('{"family": "x", "query": "q"}\n')
+    r = _run('mint-pairs', _config(lm, 'bad2', scenarios={'train_file': str(sf), 'test_file': str(sf)}))
+    assert r.returncode == 1 and "bad_scen.jsonl:1: missing field 'tool_name'" in r.stderr
+    r = _run('mint-eval', _config(lm, 'noeval'))
+    assert r.returncode == 1 and 'no trained MTE; run mint-train' in r.stderr
