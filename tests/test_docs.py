@@ -103,3 +103,13 @@ def test_search_finds_the_mte(site, browser):
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, '#search-results li a'))
     hrefs = [a.get_attribute('href') for a in browser.find_elements(By.CSS_SELECTOR, '#search-results li a')]
     assert any('models.mte.html' in h for h in hrefs), hrefs
+
+def test_real_model_tutorial_shows_its_saved_results(site, browser):
+    "The SmolLM2 tutorial's cells are `slow`: the site shows the outputs saved from its real run."
+    from selenium.webdriver.common.by import By
+    assert not (errs := _open(browser, f"{site}tutorial_smollm2.html")), errs
+    loaded = browser.execute_script("return [...document.images].filter(i => i.complete && i.naturalWidth > 0 && i.src.includes('_images')).length")
+    assert loaded >= 2, "the training curves and the evaluation plot did not load"
+    text = browser.find_element(By.CSS_SELECTOR, 'article').text
+    for s in ('oracle_hidden', 'mean_shift', 'held-out scenarios', '<tool_call>'): assert s in text, s
+    ART.mkdir(exist_ok=True); browser.save_screenshot(str(ART/'tutorial_smollm2.png'))

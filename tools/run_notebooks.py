@@ -6,7 +6,9 @@
 
 Widget state is stored in the executed notebooks (nbclient's store_widget_state), so a docs page can show
 the widgets as they were. Streams are saved as a Jupyter front end shows them (progress bars collapsed).
-Cells flagged `#| cuda` are skipped on a machine without CUDA."""
+Cells flagged `#| cuda` are skipped on a machine without CUDA. Cells flagged `#| slow` (the real model's
+tutorial: minutes of CPU) are skipped unless `--slow` is given, and keep the outputs saved in the notebook,
+which came from a real run with `--slow`."""
 import argparse, sys, time
 from pathlib import Path
 import nbformat
@@ -26,15 +28,18 @@ def _coalesce(outputs):
         if o.output_type == 'stream': o.text = _render(o.text)
     return res
 
-def execute(nb_path, cwd=None, timeout=900):
+def execute(nb_path, cwd=None, timeout=900, slow=False):
     "The notebook at `nb_path`, executed in a fresh kernel with `cwd` as its working directory (default: its folder)."
     import torch
     nb = nbformat.read(nb_path, as_version=4)
     skip = [c for c in nb.cells if c.cell_type == 'code' and '#| cuda' in c.source and not torch.cuda.is_available()]
-    for c in skip: c.cell_type = 'raw'
+    keep = [c for c in nb.cells if c.cell_type == 'code' and '#| slow' in c.source and not slow and c not in skip]
+    saved = [(c.outputs, c.get('execution_count')) for c in keep]
+    for c in skip + keep: c.cell_type = 'raw'
     NotebookClient(nb, timeout=timeout, kernel_name='python3', store_widget_state=True,
                    resources={'metadata': {'path': str(cwd or Path(nb_path).parent)}}).execute()
     for c in skip: c.cell_type, c.outputs, c.execution_count = 'code', [], None
+    for c,(o,n) in zip(keep, saved): c.cell_type, c.outputs, c.execution_count = 'code', o, n
     for c in nb.cells:
         if c.cell_type == 'code': c.outputs = _coalesce(c.outputs)
     return nb
@@ -42,10 +47,11 @@ def execute(nb_path, cwd=None, timeout=900):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='+'); ap.add_argument('--out', help='write the executed notebooks to this folder')
+    ap.add_argument('--slow', action='store_true', help='also run cells flagged #| slow')
     args = ap.parse_args()
     for f in map(Path, args.notebooks):
         t = time.time()
-        nb = execute(f)
+        nb = execute(f, slow=args.slow)
         if args.out: Path(args.out).mkdir(parents=True, exist_ok=True); nbformat.write(nb, Path(args.out)/f.name)
         print(f"ran {f} in {time.time()-t:.1f}s", file=sys.stderr)
 
