@@ -93,7 +93,8 @@ def pairs_from_model(model, tok, # the LM and its tokenizer (left padding)
         for j,s in enumerate(batch):
             n = n_al[j]
             hn, hw = {l: h_no[l][j, -n:].float() for l in layers}, {l: h_wi[l][j, -n:].float() for l in layers}
-            meta = dict(id=s.id, family=s.family, query=s.query, tool_output=s.tool_output, expected=s.answer,
+            meta = dict(id=s.id, family=s.family, query=s.query, tool_name=s.tool_name, arguments=s.arguments,
+                        tool_output=s.tool_output, expected=s.answer,
                         tokens=tok.convert_ids_to_tokens(wi[j][-n:]), n_suffix=n_suf[j], answer=tok.decode(ans[j]),
                         answer_ids=ans[j], align=align)
             yield CounterfactualPair({l: saes[l].encode(hn[l], sparse=True) for l in layers},

@@ -1,4 +1,4 @@
-"""The JSONL scenario format, a seeded generator of four tool families whose test split holds out phrasings and entities, and the no-tool and with-tool prompts built with the tokenizer's chat template.
+"""The JSONL scenario format, a strict fact matcher, a seeded generator of four tool families whose test split holds out phrasings, entities and answers, and the no-tool and with-tool prompts built with the tokenizer's chat template.
 
 Docs: https://mint-dev.github.io/mint/data.scenarios.html.md"""
 
@@ -6,13 +6,14 @@ Docs: https://mint-dev.github.io/mint/data.scenarios.html.md"""
 
 # %% ../../nbs/11_data.scenarios.ipynb #3032ee2d
 from __future__ import annotations
-import json, random
+import hashlib, json, random, re
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['FAMILIES', 'SYSTEM', 'CHATML', 'ScenarioError', 'Scenario', 'scenario_from_dict', 'read_scenarios', 'write_scenarios',
-           'make_scenarios', 'supports_tool_calls', 'chat_messages', 'build_prompts']
+           'answer_hit', 'make_scenarios', 'entity_key', 'phrasing_key', 'supports_tool_calls', 'chat_messages',
+           'build_prompts']
 
 # %% ../../nbs/11_data.scenarios.ipynb #9920ca41
 class ScenarioError(ValueError):
@@ -71,6 +72,16 @@ def write_scenarios(scenarios, path)->Path:
     path.write_text("".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in scenarios))
     return path
 
+# %% ../../nbs/11_data.scenarios.ipynb #418dc671
+def answer_hit(expected:str, # the fact a right answer contains ("14°C", "Ada Okafor")
+               text:str, # the answer to check
+              )->bool:
+    "Whether `expected` occurs in `text` as a whole number or whole words, case-insensitively."
+    e = expected.strip()
+    left = r"(?<![\w.,\-−])" if re.match(r"[\d\-−]", e) else r"(?<!\w)" if re.match(r"\w", e) else ""
+    right = r"(?!\d|[.,]\d)" if e[-1:].isdigit() else r"(?!\w)" if re.match(r"\w", e[-1:]) else ""
+    return bool(e) and re.search(left + re.escape(e).replace(r"\ ", r"\s+") + right, text, re.I) is not None
+
 # %% ../../nbs/11_data.scenarios.ipynb #f60c5cd1
 _CITIES = ["Lisbon", "Oslo", "Nairobi", "Lima", "Hanoi", "Perth", "Quito", "Tbilisi", "Dakar", "Bergen", "Cusco",
            "Tallinn", "Accra", "Kyoto", "Porto", "Riga", "Malmo", "Cordoba", "Kazan", "Bilbao", "Ghent", "Turku"]
@@ -95,8 +106,8 @@ _PHRASINGS = dict(
             "Do you know the founder of {name}?", "Who is behind the founding of {name}?", "Name the founder of {name}."])
 
 # %% ../../nbs/11_data.scenarios.ipynb #ae729bcf
-def _entities(family, rng, n):
-    "Up to `n` distinct entities of `family` (fewer when the family has fewer), each a dict of template fields and tool facts."
+def _entities(family, rng, n, keep=lambda e: True):
+    "Up to `n` distinct entities of `family` that `keep` accepts (fewer when the family has fewer), each a dict of template fields and tool facts."
     out, seen = [], set()
     for _ in range(50 * n):
         if len(out) == n: break
@@ -108,51 +119,85 @@ def _entities(family, rng, n):
             name = "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize() + " " + rng.choice(_KINDS)
             e = dict(name=name, founder=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", year=rng.randint(1890, 2015), city=rng.choice(_CITIES))
         key = tuple(sorted((k, str(v)) for k,v in e.items()))
-        if key in seen: continue
+        if key in seen or not keep(e): continue
         seen.add(key); out.append(e)
     return out
 
 # %% ../../nbs/11_data.scenarios.ipynb #3dafb7dc
-def _scenario(family, phrasing, e, rng):
-    "The scenario of `family` asked with `phrasing` about entity `e`."
-    q = phrasing.format(**e)
+def _call(family, e):
+    "(tool_name, arguments, tool_output, answer) of `family` for the values in `e`."
     if family == "weather":
-        t, sky, wind = rng.randint(-8, 34), rng.choice(_SKY), rng.randint(2, 45)
-        return Scenario(family, q, "get_weather", {"city": e["city"]}, f"{e['city']}: {t}°C, {sky}, wind {wind} km/h", f"{t}°C")
+        return "get_weather", {"city": e["city"]}, f"{e['city']}: {e['t']}°C, {e['sky']}, wind {e['wind']} km/h", f"{e['t']}°C"
     if family == "calculator":
-        r = e["a"] * e["b"]
-        return Scenario(family, q, "calculator", {"expression": f"{e['a']} * {e['b']}"}, str(r), str(r))
+        r = str(e["a"] * e["b"])
+        return "calculator", {"expression": f"{e['a']} * {e['b']}"}, r, r
     if family == "units":
         v = f"{e['x'] * e['f']:.2f}".rstrip("0").rstrip(".")
-        return Scenario(family, q, "convert_units", {"value": e["x"], "from": e["frm"], "to": e["to"]}, f"{e['x']} {e['frm']} = {v} {e['to']}", v)
-    return Scenario(family, q, "lookup_entity", {"name": e["name"]},
-                    f"{e['name']}: founded in {e['year']} in {e['city']} by {e['founder']}.", e["founder"])
+        return "convert_units", {"value": e["x"], "from": e["frm"], "to": e["to"]}, f"{e['x']} {e['frm']} = {v} {e['to']}", v
+    return "lookup_entity", {"name": e["name"]}, f"{e['name']}: founded in {e['year']} in {e['city']} by {e['founder']}.", e["founder"]
+
+def _scenario(family, phrasing, e, rng, ok):
+    "The scenario of `family` asked with `phrasing` about entity `e`; a weather reading is drawn until `ok(tool_output, answer)`."
+    for _ in range(1000):
+        if family == "weather": e = dict(e, t=rng.randint(-8, 34), sky=rng.choice(_SKY), wind=rng.randint(2, 45))
+        name, args, out, ans = _call(family, e)
+        if ok(out, ans): return Scenario(family, phrasing.format(**e), name, args, out, ans)
+    raise ScenarioError(f"{family}: found no value for this split in 1000 draws")
+
+# %% ../../nbs/11_data.scenarios.ipynb #9d418623
+_NUM = r"-?\d+(?:\.\d+)?"
+
+def _held(fact, seed, share)->bool:
+    "Whether `fact` (an answer or a number a tool shows) is a test-side value: a seeded hash, the same in every family."
+    return int(hashlib.sha256(f"{seed}|{fact}".encode()).hexdigest()[:8], 16) < share * 16**8
+
+def _pools(family, rng, n, holdout, ok):
+    "Disjoint train and test entities of `family`; where an entity fixes the tool's output, each is on its split's side of `ok`."
+    if family == "weather":  # a city fixes no value: its reading is drawn per scenario
+        ents = _entities(family, rng, n); k = max(1, round(len(ents) * holdout))
+        return dict(train=ents[k:], test=ents[:k])
+    k = max(1, round(n * holdout))
+    test = _entities(family, rng, k, lambda e: ok["test"](*_call(family, e)[2:]))
+    args = [_call(family, e)[1] for e in test]
+    train = _entities(family, rng, n - k, lambda e: ok["train"](*_call(family, e)[2:]) and _call(family, e)[1] not in args)
+    if not (test and train): raise ScenarioError(f"{family}: too few values for a holdout of {holdout}")
+    return dict(train=train, test=test)
 
 # %% ../../nbs/11_data.scenarios.ipynb #75f74a55
 FAMILIES = tuple(_PHRASINGS)
 
 def make_scenarios(n_train:int=48, # training scenarios per family
-                   n_test:int=12, # test scenarios per family
+                   n_test:int=25, # test scenarios per family
                    seed:int=0, # seeds entities, outputs and the split
                    families=FAMILIES, # which families
-                   holdout:float=1/3, # share of phrasings and of entities kept for the test split
+                   holdout:float=1/3, # share of phrasings, of entities and of values kept for the test split
                   )->dict:
-    "A dict with `train` and `test` lists of scenarios; test phrasings and entities never appear in train."
+    "A dict with `train` and `test` lists of scenarios; test phrasings, entities and answers never appear in train."
+    held = lambda f: _held(f, seed, holdout)
+    ok = dict(train=lambda out, ans: not any(held(f) for f in [ans, *re.findall(_NUM, out)]), test=lambda out, ans: held(ans))
     out = dict(train=[], test=[])
     for fam in families:
         if fam not in _PHRASINGS: raise ScenarioError(f"unknown family {fam!r}; choose from {list(_PHRASINGS)}")
         rng = random.Random(f"{seed}-{fam}")
         ph = _PHRASINGS[fam]
         n_ph = max(1, round(len(ph) * holdout))
-        ents = _entities(fam, rng, 2 * (n_train + n_test))
-        n_e = max(1, round(len(ents) * holdout))
-        split = dict(train=(ph[:-n_ph], ents[n_e:], n_train), test=(ph[-n_ph:], ents[:n_e], n_test))
-        for name, (phs, es, n) in split.items():
+        pools = _pools(fam, rng, 2 * (n_train + n_test), holdout, ok)
+        for name, phs, n in (("train", ph[:-n_ph], n_train), ("test", ph[-n_ph:], n_test)):
             for i in range(n):
-                s = _scenario(fam, phs[i % len(phs)], es[i % len(es)], rng)
+                s = _scenario(fam, phs[i % len(phs)], pools[name][i % len(pools[name])], rng, ok[name])
                 s.id = f"{fam}-{name}-{i:03d}"
                 out[name].append(s)
     return out
+
+# %% ../../nbs/11_data.scenarios.ipynb #e79142ff
+def entity_key(family:str, arguments:dict)->str:
+    "A stable name for the entity that a call of `family` with `arguments` asks about."
+    return f"{family}:{json.dumps(arguments, sort_keys=True, ensure_ascii=False)}"
+
+def phrasing_key(query:str, arguments:dict)->str:
+    "The phrasing of `query`: every value of `arguments` and every number replaced by `{}`."
+    vals = sorted({str(v) for v in arguments.values() if str(v)}, key=len, reverse=True)
+    return re.sub("|".join([*map(re.escape, vals), _NUM]), "{}", query)
 
 # %% ../../nbs/11_data.scenarios.ipynb #655b3a23
 SYSTEM = "You are a helpful assistant. You can call the tool `{tool}`; when a tool result is given, answer from it in one sentence."
