@@ -4,6 +4,7 @@
     python bench/bench_step.py                     # F=32768, d=4096, editor 512, one layer, L0=50, N=512,2048,8192
     python bench/bench_step.py --sizes 2048 --reps 5
     python bench/bench_step.py --device cuda --dtype bf16
+    python bench/bench_step.py --device cpu --F 1024 --d 128 --sizes 64 --reps 1   # a dry run at toy sizes
 
 Each (path, N) runs in its own process. After one warm-up step (which also allocates Adam's state), it times
 `reps` steps and reports their median, and the step's peak memory above what was resident before it
@@ -93,7 +94,8 @@ def gemm_limit(n, reps, device, dtype):
     print(json.dumps(dict(path='gemm', n=n, seconds=sum(_median_time(p, reps, device) for p in prods))))
 
 def _run(args, *extra):
-    out = subprocess.run([sys.executable, __file__, *extra, '--reps', str(args.reps), '--device', args.device, '--dtype', args.dtype],
+    out = subprocess.run([sys.executable, __file__, *extra, '--reps', str(args.reps), '--device', args.device, '--dtype', args.dtype,
+                          '--F', str(args.F), '--d', str(args.d)],
                          capture_output=True, text=True)
     if out.returncode: sys.exit(f"bench_step: a measurement failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -104,8 +106,11 @@ def main():
     ap.add_argument('--reps', type=int, default=3, help='timed steps per measurement (median reported)')
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     ap.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16'])
+    ap.add_argument('--F', type=int, default=F, help='SAE width')
+    ap.add_argument('--d', type=int, default=D, help='hidden size')
     ap.add_argument('--one', nargs=2, metavar=('PATH', 'N'), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    globals().update(F=args.F, D=args.d)
     if args.one:
         path, n = args.one[0], int(args.one[1])
         return gemm_limit(n, args.reps, args.device, args.dtype) if path == 'gemm' else one(path, n, args.reps, args.device, args.dtype)

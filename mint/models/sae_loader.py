@@ -34,12 +34,14 @@ class SAE(nn.Module):
                  k:int|None=None, # topk's k
                  path:str|None=None, # where it was loaded from
                  fmt:str='', # the on-disk format it was read from
+                 score_scale=None, # (F,) topk ranks `pre * score_scale` (default: `pre`)
                 ):
         super().__init__()
         if architecture not in ('standard', 'jumprelu', 'topk'): raise SAEError(f"{path}: unsupported architecture {architecture!r}")
         for n,t in dict(W_enc=W_enc, W_dec=W_dec, b_enc=b_enc, b_dec=b_dec).items(): self.register_buffer(n, t.contiguous())
         self.register_buffer('b_in', torch.zeros_like(b_dec) if b_in is None else b_in.contiguous())
         self.register_buffer('threshold', threshold if architecture == 'jumprelu' else None)
+        self.register_buffer('score_scale', score_scale if architecture == 'topk' else None)
         self.architecture, self.k, self.path, self.fmt = architecture, k, path, fmt
 
     @property
@@ -53,7 +55,8 @@ def _sae_encode(self:SAE, h, sparse:bool=False):
     "Features of hidden states `h` (…, d): (…, F), or a `SparsePhi` if `sparse`."
     pre = (h.to(self.W_enc.dtype) - self.b_in) @ self.W_enc + self.b_enc  # (…, F)
     if self.architecture == 'topk':
-        v, i = pre.topk(self.k, dim=-1)
+        if self.score_scale is None: v, i = pre.topk(self.k, dim=-1)
+        else: i = (pre * self.score_scale).topk(self.k, dim=-1).indices; v = pre.gather(-1, i)  # (…, k)
         if sparse: return SparsePhi(torch.where(v > 0, i, 0).to(torch.int32), F.relu(v), self.d_sae)  # sparse by construction
         return torch.zeros_like(pre).scatter_(-1, i, F.relu(v))
     phi = F.relu(pre) if self.architecture == 'standard' else F.relu(pre) * (pre > self.threshold)
@@ -129,14 +132,14 @@ def _load_llama_scope(path):
         a, o = math.sqrt(d)/n['in'], n['out']/math.sqrt(d)
     elif norm in ('none', None): a = o = 1.0
     else: raise SAEError(f"{path}/hyperparams.json: norm_activation {norm!r} is not supported (dataset-wise or none)")
-    if hp.get('sparsity_include_decoder_norm', False):
-        dn = W_D.norm(dim=0)  # (F,)
-        W_E, b_E, W_D = W_E * dn[:, None], b_E * dn, W_D / dn
     b_in = b_D / a if hp.get('apply_decoder_bias_to_pre_encoder', False) else None
-    thr = torch.full((W_E.shape[0],), float(hp.get('jump_relu_threshold', 0.0))) if act == 'jumprelu' else None
+    # the mask sees hidden_pre·‖col‖, the feature keeps hidden_pre's scale (lm-saes's encode)
+    dn = W_D.norm(dim=0) if hp.get('sparsity_include_decoder_norm', False) else torch.ones(W_D.shape[1])  # (F,)
+    thr = float(hp.get('jump_relu_threshold', 0.0))
+    thr = torch.where(dn > 0, thr / dn, torch.finfo(torch.float32).max) if act == 'jumprelu' else None  # (F,)
     k = hp.get('top_k') if act == 'topk' else None
     arch = {'relu': 'standard', 'jumprelu': 'jumprelu', 'topk': 'topk'}[act]
-    return SAE(a*W_E.T, o*W_D.T, b_E, o*b_D, b_in, arch, thr, k, str(path), 'llama_scope')
+    return SAE(a*W_E.T, o*W_D.T, b_E, o*b_D, b_in, arch, thr, k, str(path), 'llama_scope', score_scale=dn)
 
 # %% ../../nbs/04_models.sae_loader.ipynb #4b3e317d
 def _load_sparsify(path):
@@ -161,6 +164,7 @@ def _check_shapes(s:SAE):
     d, Fd = s.d_in, s.d_sae
     want = dict(W_enc=(d, Fd), W_dec=(Fd, d), b_enc=(Fd,), b_dec=(d,), b_in=(d,))
     if s.threshold is not None: want['threshold'] = (Fd,)
+    if s.score_scale is not None: want['score_scale'] = (Fd,)
     for n,shape in want.items():
         t = getattr(s, n)
         if tuple(t.shape) != shape: raise SAEError(f"{s.path}: {n} has shape {tuple(t.shape)}, expected {shape} for d={d}, F={Fd}")
