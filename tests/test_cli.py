@@ -3,6 +3,7 @@ import json, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
 from conftest import ROOT, write_config, run_cli
+from mint.data.store import convert_to_store
 from mint.models.mte import MechanisticToolEditor
 from mint.utils import atomic_save
 
@@ -54,6 +55,24 @@ def test_missing_sae(world, tmp_path):
 def test_sae_of_the_wrong_size(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, hidden_expansion=8)
     _one_line_error(run_cli('--config_path', cfg), 'layer 1: SAE at', '(16, 64)', '(16, 128)')
+
+def test_entity_split_needs_entity_metadata(world, tmp_path):
+    "The planted world's pairs name no entities: a split by entity says so and names the key to change."
+    cfg = write_config(tmp_path/'run.yaml', world, data=dict(val_split='entity'))
+    _one_line_error(run_cli('--config_path', cfg), "data.val_split: 'entity'", 'set data.val_split: random')
+
+def test_residual_objective_is_trained_and_recorded(world, tmp_path):
+    r = run_cli('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, objective='residual'))
+    assert r.returncode == 0, r.stderr
+    assert MechanisticToolEditor.load(tmp_path/'run/mte_final.pt', device='cpu').objective == 'residual'
+    assert torch.load(tmp_path/'run/mte_step_4.pt', weights_only=True)['objective'] == 'residual'
+    v = [json.loads(l) for l in (tmp_path/'run/metrics.jsonl').read_text().splitlines() if '"val"' in l][-1]
+    for k in ('tool_effect_recovered', 'mean_shift_recovered', 'beyond_mean_shift', 'tool_effect_recovered_suffix', 'n_massive', 'n_tokens'): assert k in v
+
+def test_residual_objective_needs_h_no_tool(world, tmp_path):
+    store = convert_to_store(world['pairs_dir'], tmp_path/'store', keep_h_no_tool=False)
+    cfg = write_config(tmp_path/'run.yaml', world, objective='residual')
+    _one_line_error(run_cli('--config_path', cfg, '--pairs_dir', store), "mte.objective: 'residual' needs h_no_tool")
 
 def test_debug_shows_traceback(tmp_path):
     r = run_cli('--config_path', tmp_path/'none.yaml', '--debug')

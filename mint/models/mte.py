@@ -13,7 +13,7 @@ from ..utils import atomic_save
 from ..data.sparse import SparsePhi, sparse_matmul, to_dense
 
 # %% auto #0
-__all__ = ['MechanisticToolEditor', 'get_edit_magnitudes', 'compute_mte_loss']
+__all__ = ['OBJECTIVES', 'MechanisticToolEditor', 'get_edit_magnitudes', 'compute_mte_loss', 'residual_target']
 
 # %% ../../nbs/05_models.mte.ipynb #7b487902
 def _editor(F_:int, H:int, p:float):
@@ -22,6 +22,8 @@ def _editor(F_:int, H:int, p:float):
     return nn.Sequential(*block(F_), *block(H), nn.Linear(H, F_))
 
 # %% ../../nbs/05_models.mte.ipynb #24e77605
+OBJECTIVES = ("spec", "residual")  # see "The objective" below
+
 class MechanisticToolEditor(nn.Module):
     "Per-layer editors that map no-tool SAE features to edited features."
     def __init__(self, layers:list[int], # layers with an editor
@@ -29,13 +31,15 @@ class MechanisticToolEditor(nn.Module):
                  hidden_dim:int=512, # the editors' hidden width
                  edit_norm_cap:float|None=0.5, # max L2 norm of a token's edit (None: no cap)
                  dropout:float=0.1, # dropout in the editors
+                 objective:str="spec", # what the edited state is: "spec" decode(phi + delta), "residual" h + delta @ W_dec
                 ):
         super().__init__()
+        if objective not in OBJECTIVES: raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
         self.layers, self.feature_dim, self.hidden_dim = [int(l) for l in layers], feature_dim, hidden_dim
-        self.edit_norm_cap, self.dropout = edit_norm_cap, dropout
+        self.edit_norm_cap, self.dropout, self.objective = edit_norm_cap, dropout, objective
         self.editors = nn.ModuleDict({str(l): _editor(feature_dim, hidden_dim, dropout) for l in self.layers})
 
-    def extra_repr(self): return f"layers={self.layers}, feature_dim={self.feature_dim}, edit_norm_cap={self.edit_norm_cap}"
+    def extra_repr(self): return f"layers={self.layers}, feature_dim={self.feature_dim}, edit_norm_cap={self.edit_norm_cap}, objective={self.objective!r}"
 
 # %% ../../nbs/05_models.mte.ipynb #bf4a0780
 def _editor_of(self:MechanisticToolEditor, layer:int):
@@ -78,7 +82,7 @@ _META = ('layers', 'feature_dim', 'hidden_dim', 'edit_norm_cap', 'dropout')
 
 def _checkpoint(self:MechanisticToolEditor):
     "The editor's weights and constructor arguments, as a checkpoint dict."
-    return {'state_dict': self.state_dict(), **{k: getattr(self, k) for k in _META}, 'mint_version': mint.__version__}
+    return {'state_dict': self.state_dict(), **{k: getattr(self, k) for k in _META}, 'objective': self.objective, 'mint_version': mint.__version__}
 
 def _save(self:MechanisticToolEditor, path): return atomic_save(self.checkpoint(), path)
 
@@ -90,7 +94,7 @@ def _load(cls, path, device=None):
     except Exception as e: raise ValueError(f"{path}: cannot read MTE checkpoint ({type(e).__name__})") from None
     if not isinstance(ck, dict) or (missing := [k for k in ('state_dict', *_META) if k not in ck]):
         raise ValueError(f"{path}: not an MTE checkpoint (missing {missing if isinstance(ck, dict) else 'everything'})")
-    m = cls(**{k: ck[k] for k in _META})
+    m = cls(**{k: ck[k] for k in _META}, objective=ck.get('objective', 'spec'))  # older checkpoints: the spec's loss
     m.load_state_dict(ck['state_dict'])
     return m.to(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
@@ -117,6 +121,31 @@ def compute_mte_loss(phi_edited:dict, # layer -> (B, T, F) edited features
     l2 = sum(_masked_mean(phi_edited[l]**2, mask) for l in layers) / len(layers)
     loss = mse + l2_penalty * l2
     return loss, {'total_loss': loss.item(), 'mse_loss': mse.item(), 'l2_reg': l2.item()}
+
+# %% ../../nbs/05_models.mte.ipynb #fc5b0e25
+def residual_target(h_with_tool, # (…, d) with-tool hidden states
+                    h_no_tool, # (…, d) no-tool hidden states
+                    phi_no_tool, # (…, F) dense no-tool features or a SparsePhi
+                    sae, # the layer's SAE (anything with W_dec, b_dec)
+                   ):
+    "The target `h_with − err_no = h_with − h_no + decode(phi_no)` (…, d) that makes the spec's loss the residual one."
+    W_dec, b_dec = sae.W_dec.to(h_with_tool.dtype), sae.b_dec.to(h_with_tool.dtype)
+    return h_with_tool - h_no_tool + sparse_matmul(phi_no_tool, W_dec) + b_dec  # (…, d)
+
+# %% ../../nbs/05_models.mte.ipynb #cb572e52
+def _edited_hidden(self:MechanisticToolEditor, layer:int, # the layer to edit
+                   phi, # (…, F) no-tool features (dense or SparsePhi)
+                   h, # (…, d) no-tool hidden states
+                   sae, # the layer's SAE (anything with W_dec, b_dec)
+                   strength:float=1.0, # scale of the edit
+                  ):
+    "The edited hidden state (…, d) at `layer` in the space of `self.objective`."
+    W_dec, b_dec = sae.W_dec.to(h.dtype), sae.b_dec.to(h.dtype)
+    change = strength * (self.delta(layer, phi).to(h.dtype) @ W_dec)  # (…, d) decode(phi + s·delta) − decode(phi): the decoder is affine
+    base = h if self.objective == "residual" else sparse_matmul(phi, W_dec) + b_dec  # (…, d) h, or decode(phi)
+    return base + change
+
+MechanisticToolEditor.edited_hidden = _edited_hidden
 
 # %% ../../nbs/05_models.mte.ipynb #09ebdcd2
 from .fused import fused_mte_loss  # noqa: F401 (re-exported)

@@ -6,22 +6,25 @@ Docs: https://mint-dev.github.io/mint/train.train_mte.html.md"""
 
 # %% ../../nbs/06_train.train_mte.ipynb #cca0e845
 from __future__ import annotations
-import contextlib, itertools, json, logging, random
+import collections, contextlib, itertools, json, logging, random
 from pathlib import Path
 import torch
+from torch.utils.data import SequentialSampler
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 from ..config import MintConfig
 from ..data.counterfactual_pairs import load_pairs
+from ..data.scenarios import entity_key, phrasing_key
 from .datasets import create_dataloader
 from ..models.sae_loader import get_sae
 from ..models.fused import fused_mte_loss, fused_parts, fused_is_cheaper
 from ..data.sparse import SparsePhi, sparse_matmul
-from ..models.mte import MechanisticToolEditor, compute_mte_loss
+from ..models.mte import MechanisticToolEditor, compute_mte_loss, residual_target
 from ..utils import atomic_save
 
 # %% auto #0
-__all__ = ['log', 'set_seed', 'split_pairs', 'evaluate', 'save_figures', 'make_optimizer', 'train_mte']
+__all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'save_figures', 'make_optimizer',
+           'train_mte']
 
 # %% ../../nbs/06_train.train_mte.ipynb #7e095b66
 log = logging.getLogger(__name__)
@@ -31,13 +34,98 @@ def set_seed(seed:int):
     "Seed Python's and torch's random number generators."
     random.seed(seed); torch.manual_seed(seed)
 
-def split_pairs(pairs:list, val_fraction:float, seed:int):
-    "Split `pairs` into (train, val), holding out `val_fraction` of them, chosen by `seed`."
+def _metadata(pairs)->list[dict]:
+    "The metadata of each pair in `pairs`, from a store's manifest without reading tensors."
+    if hasattr(pairs, 'm'): return [pairs.m['pairs'][i]['metadata'] for i in pairs.index]
+    return [p.metadata for p in pairs]
+
+def _lengths(pairs)->list[int]:
+    "The number of aligned positions of each pair in `pairs`, from a store's manifest without reading tensors."
+    if hasattr(pairs, 'm'): return [pairs.m['pairs'][i]['length'] for i in pairs.index]
+    return [p.lengths[0] for p in pairs]
+
+# %% ../../nbs/06_train.train_mte.ipynb #5c472803
+def _group_keys(metas:list[dict], kind:str, by:str)->list[str]:
+    "The `kind` ('entity' or 'phrasing') of each pair, from metadata `metas`; a clear error names `data.val_split` if it is missing."
+    need = ('family', 'arguments') if kind == 'entity' else ('query', 'arguments')
+    for i,m in enumerate(metas):
+        if missing := [k for k in need if k not in m]:
+            raise ValueError(f"data.val_split: {by!r} groups pairs by their metadata {list(need)}, but pair {i} has no {missing}: "
+                             "set data.val_split: random for pairs without it (the planted world's, the original project's pair files)")
+    if kind == 'entity': return [entity_key(m['family'], m['arguments']) for m in metas]
+    return [phrasing_key(m['query'], m['arguments']) for m in metas]
+
+def _held_out(keys:list[str], n_val:int, seed:int)->set:
+    "Groups of `keys` drawn in an order set by `seed` until they hold `n_val` pairs, never all of them."
+    groups, size = sorted(set(keys)), collections.Counter(keys)
+    out, n = set(), 0
+    for i in torch.randperm(len(groups), generator=torch.Generator().manual_seed(seed)).tolist()[:len(groups) - 1]:
+        if n >= n_val: break
+        out.add(groups[i]); n += size[groups[i]]
+    return out
+
+# %% ../../nbs/06_train.train_mte.ipynb #4599758b
+def split_pairs(pairs:list, # pairs: a list, or a PairStore (then both halves are lazy views)
+                val_fraction:float, # share of the pairs to hold out
+                seed:int, # chooses the held-out pairs
+                by:str="entity", # "entity", "entity+phrasing" or "random" (`data.val_split`)
+               ):
+    "Split `pairs` into (train, val), holding out about `val_fraction` of them by `by`, chosen by `seed`."
     n_val = round(len(pairs) * val_fraction) if val_fraction > 0 else 0
     if val_fraction > 0 and len(pairs) > 1: n_val = min(max(n_val, 1), len(pairs) - 1)
-    perm = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(seed)).tolist()
     take = pairs.take if hasattr(pairs, 'take') else lambda idx: [pairs[i] for i in idx]  # a PairStore stays lazy
-    return take(sorted(perm[n_val:])), take(sorted(perm[:n_val]))
+    if by == "random":
+        perm = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(seed)).tolist()
+        return take(sorted(perm[n_val:])), take(sorted(perm[:n_val]))
+    if by not in ("entity", "entity+phrasing"): raise ValueError(f"data.val_split: must be 'entity', 'entity+phrasing' or 'random', got {by!r}")
+    metas = _metadata(pairs)
+    ent = _group_keys(metas, 'entity', by)
+    if by == "entity":
+        held = _held_out(ent, n_val, seed)
+        return take([i for i,e in enumerate(ent) if e not in held]), take([i for i,e in enumerate(ent) if e in held])
+    phr = _group_keys(metas, 'phrasing', by)
+    held_p = _held_out(phr, n_val, seed)
+    held_e = {e for e,p in zip(ent, phr) if p in held_p}
+    train = [i for i,(e,p) in enumerate(zip(ent, phr)) if p not in held_p and e not in held_e]
+    val = [i for i,p in enumerate(phr) if p in held_p]
+    log.info(f"split_pairs: {len(pairs) - len(train) - len(val)} of {len(pairs)} pairs ask about a held-out entity in a training phrasing; dropped from both halves")
+    return take(train), take(val)
+
+# %% ../../nbs/06_train.train_mte.ipynb #7e3b0dc9
+def mean_shift_rows(n_al:int, # the pair's aligned positions
+                    n_suffix:int, # the first n_suffix of them are the prompt's suffix, the rest the answer
+                    S:int, # suffix rows in the table (the longest training suffix)
+                   )->torch.Tensor:
+    "The row (n_al,) of each aligned position in a mean-shift table of S + 1 rows."
+    j = torch.arange(n_al)
+    return torch.where(j < n_suffix, (S - n_suffix + j).clamp(min=0), S)
+
+def _n_suffix(meta:dict, n_al:int)->int:
+    "A pair's suffix positions: metadata `n_suffix`, or all `n_al` positions without it."
+    ns = meta.get('n_suffix')
+    return n_al if ns is None else min(int(ns), n_al)
+
+# %% ../../nbs/06_train.train_mte.ipynb #7df90a30
+def mean_shift(pairs, # training pairs (a pair store or a list)
+               layers:list[int], # the layers to compute it at
+               by_family:bool=False, # also one table per family (metadata 'family'); the global one is under None
+              )->dict:
+    "Layer -> (S + 1, d) mean of h_with − h_no over `pairs`: one row per suffix position, the last row for answer positions."
+    if not len(pairs): raise ValueError("mean_shift: no pairs")
+    metas, lens = _metadata(pairs), _lengths(pairs)
+    ns = [_n_suffix(m, n) for m,n in zip(metas, lens)]
+    S = max(ns)
+    fams = [m.get('family') if by_family else None for m in metas]
+    sums, counts = {k: {} for k in {None, *fams}}, {k: torch.zeros(S + 1) for k in {None, *fams}}
+    for i,p in enumerate(pairs):
+        rows = mean_shift_rows(lens[i], ns[i], S)  # (n,)
+        keys = {None, fams[i]}  # a pair without a family counts in the global table only
+        for k in keys: counts[k] += torch.bincount(rows, minlength=S + 1)
+        for l in layers:
+            diff = p.h_with_tool[l].float() - p.h_no_tool[l].float()  # (n, d)
+            for k in keys: sums[k].setdefault(l, torch.zeros(S + 1, diff.shape[-1])).index_add_(0, rows, diff)
+    tables = {k: {l: s / counts[k].clamp(min=1)[:, None] for l,s in v.items()} for k,v in sums.items()}
+    return tables if by_family else tables[None]
 
 # %% ../../nbs/06_train.train_mte.ipynb #63e821aa
 def _to(batch, device):
@@ -45,31 +133,68 @@ def _to(batch, device):
     mv = lambda t: t.to(device, non_blocking=True) if isinstance(t, (torch.Tensor, SparsePhi)) else t
     return {k: ({l: mv(t) for l,t in v.items()} if isinstance(v, dict) else mv(v)) for k,v in batch.items()}
 
+# %% ../../nbs/06_train.train_mte.ipynb #6b6b28f3
+def _states(mte, l, b, sae)->dict:
+    "The (B, T, d) states at layer `l` of batch `b` that are compared with h_with, in the space of `mte.objective`."
+    W_dec, b_dec = sae.W_dec.float(), sae.b_dec.float()
+    dec = lambda phi: sparse_matmul(phi, W_dec) + b_dec  # (B, T, d)
+    d_no, d_with = dec(b['phi_no_tool'][l]), dec(b['phi_with_tool'][l])
+    h_no = b['h_no_tool'][l].float()
+    if h_no.isnan().any(): h_no = d_no  # a store written without h_no_tool
+    recon = fused_parts(mte, l, b['phi_no_tool'][l], sae)[0].float()  # decode(phi_no + delta)
+    if mte.objective == "residual": return dict(no_edit=h_no, edit=h_no + recon - d_no, floor=h_no + d_with - d_no)
+    return dict(no_edit=h_no, edit=recon, floor=d_with)
+
 # %% ../../nbs/06_train.train_mte.ipynb #3c00898f
 @torch.no_grad()
 def evaluate(mte:MechanisticToolEditor, # the editor
-             dl, # batches from `create_dataloader`
+             dl, # unshuffled batches: `create_dataloader(pairs, layers, bs, shuffle=False)`
              saes:dict, # layer -> SAE
+             ms:dict|None=None, # layer -> (S + 1, d) mean shift of the training pairs; None: no mean-shift keys
+             massive:float=10., # positions above this many times a layer's median norm are left out
             )->dict:
-    "Held-out reconstruction errors and `tool_effect_recovered` of `mte` on the batches of `dl`."
-    was_training, dev = mte.training, next(mte.parameters()).device
+    "Held-out errors of `mte`'s edited state, and the shares of the tool's effect recovered overall, at the suffix and at the answer."
+    if not isinstance(dl.sampler, SequentialSampler): raise ValueError("evaluate: `dl` must be unshuffled (shuffle=False): it reads each pair's n_suffix in order")
+    metas, was_training, dev = _metadata(dl.dataset.pairs), mte.training, next(mte.parameters()).device
     mte.eval()
-    sse, n = {k: 0. for k in ('no_edit', 'edit', 'floor')}, 0.
+    err, norms, answer, i0 = {l: {} for l in mte.layers}, {l: [] for l in mte.layers}, [], 0
     for b in dl:
         b = _to(b, dev)
-        m = b['mask'][..., None].float()  # (B, T, 1)
+        mask = b['mask']  # (B, T)
+        n_al = mask.sum(1).tolist()
+        ns = [_n_suffix(m, n) for m,n in zip(metas[i0:i0 + len(n_al)], n_al)]; i0 += len(n_al)
+        answer.append((torch.arange(mask.shape[1], device=dev)[None] >= torch.tensor(ns, device=dev)[:, None])[mask])  # (N,)
+        if ms is not None:
+            rows = torch.zeros(mask.shape, dtype=torch.long, device=dev)  # (B, T)
+            for i,(n,s) in enumerate(zip(n_al, ns)): rows[i, :n] = mean_shift_rows(n, s, len(ms[mte.layers[0]]) - 1)
         for l in mte.layers:
-            s, h = saes[l], b['h_with_tool'][l]
-            dec = lambda phi: sparse_matmul(phi, s.W_dec.float()) + s.b_dec.float()
-            recons = dict(no_edit=dec(b['phi_no_tool'][l]), edit=fused_parts(mte, l, b['phi_no_tool'][l], s)[0].float(),
-                          floor=dec(b['phi_with_tool'][l]))
-            for k,r in recons.items(): sse[k] += (((r - h)**2) * m).sum().item()
-        n += m.sum().item() * h.shape[-1]
+            h = b['h_with_tool'][l].float()
+            st = _states(mte, l, b, saes[l])
+            if ms is not None: st['mean_shift'] = st['no_edit'] + ms[l].to(dev)[rows]
+            for k,x in st.items(): err[l].setdefault(k, []).append(((x - h)**2).sum(-1)[mask])  # (N,)
+            norms[l].append(torch.stack([h.norm(dim=-1), st['no_edit'].norm(dim=-1)], -1)[mask])  # (N, 2)
     mte.train(was_training)
-    res = {f'mse_{k}': v / (len(mte.layers) * n) for k,v in sse.items()}
-    gap = res['mse_no_edit'] - res['mse_floor']
-    res['tool_effect_recovered'] = (res['mse_no_edit'] - res['mse_edit']) / gap if gap > 0 else float('nan')
-    return res
+    return _summarise(err, norms, torch.cat(answer), massive, b['h_with_tool'][mte.layers[0]].shape[-1])
+
+# %% ../../nbs/06_train.train_mte.ipynb #58720ed6
+def _summarise(err, norms, answer, massive, d)->dict:
+    "The metrics of `evaluate` from per-token squared errors `err` (layer -> state -> list of (N,)), `norms` and `answer` (N,)."
+    err = {l: {k: torch.cat(v) for k,v in e.items()} for l,e in err.items()}
+    big = torch.zeros_like(answer)
+    for l,v in norms.items():
+        nrm = torch.cat(v)  # (N, 2)
+        big |= (nrm > massive * nrm.median()).any(-1)
+    ratio = lambda a, b: 1 - a / b if b > 0 else float('nan')
+    res = {}
+    for part, sel in (('', ~big), ('_suffix', ~big & ~answer), ('_answer', ~big & answer)):
+        n = sel.sum().item() * d * len(err)
+        mse = {k: sum(e[k][sel].sum().item() for e in err.values()) / n if n else float('nan') for k in next(iter(err.values()))}
+        if not part: res.update({f'mse_{k}': v for k,v in mse.items()})
+        res[f'tool_effect_recovered{part}'] = ratio(mse['edit'], mse['no_edit'])
+        if 'mean_shift' in mse:
+            res[f'mean_shift_recovered{part}'] = ratio(mse['mean_shift'], mse['no_edit'])
+            res[f'beyond_mean_shift{part}'] = ratio(mse['edit'], mse['mean_shift'])
+    return {**res, 'n_tokens': len(answer), 'n_massive': int(big.sum())}
 
 # %% ../../nbs/06_train.train_mte.ipynb #151d9a07
 def _rng_state():
@@ -95,6 +220,9 @@ def _resume(path, mte, opt):
         raise ValueError(f"{path}: checkpoint has layers {ck.get('layers')} and feature_dim {ck.get('feature_dim')}, "
                          f"but the config asks for {mte.layers} and {mte.feature_dim}")
     mte.load_state_dict(ck['state_dict'])
+    if (was := ck.get('objective', 'spec')) != mte.objective:
+        if 'optimizer' in ck: raise ValueError(f"{path}: the run was trained with mte.objective {was!r}, but the config asks for {mte.objective!r}")
+        log.warning(f"{path} was trained with mte.objective {was!r}; training it on {mte.objective!r} from here")
     if 'optimizer' not in ck:
         log.warning(f"{path} holds weights only: starting a new optimizer at step 0")
         return 0
@@ -131,14 +259,19 @@ def _batches(train, layers, bs, seed, start):
         yield from itertools.islice(dl, start % nb if epoch == start // nb else 0, None)
 
 # %% ../../nbs/06_train.train_mte.ipynb #87820624
-def _step_loss(mte, b, saes, c):
-    "The loss of batch `b` by `c.loss_impl`: the spec's reference form, the fused form, or the cheaper one."
+def _target(b, saes, objective:str)->dict:
+    "Layer -> (B, T, d) target of batch `b`: h_with for the spec's objective, `residual_target` for the residual one."
+    if objective == "spec": return b['h_with_tool']
+    return {l: residual_target(h, b['h_no_tool'][l], b['phi_no_tool'][l], saes[l]) for l,h in b['h_with_tool'].items()}
+
+def _step_loss(mte, b, target, saes, c):
+    "The loss of batch `b` against `target` by `c.loss_impl`: the spec's reference form, the fused form, or the cheaper one."
     phi = b['phi_no_tool']
     l0 = phi[c.layers[0]]
     k = l0.K if isinstance(l0, SparsePhi) else None
     fused = c.loss_impl == 'fused' or (c.loss_impl == 'auto' and fused_is_cheaper(b['mask'].numel(), c.feature_dim, c.hidden_dim, c.editor_hidden, k))
-    if fused: return fused_mte_loss(mte, phi, b['h_with_tool'], saes, c.l2_penalty, b['mask'])
-    return compute_mte_loss(mte(phi), b['h_with_tool'], lambda l, p: saes[l].decode(p), c.l2_penalty, b['mask'])
+    if fused: return fused_mte_loss(mte, phi, target, saes, c.l2_penalty, b['mask'])
+    return compute_mte_loss(mte(phi), target, lambda l, p: saes[l].decode(p), c.l2_penalty, b['mask'])
 
 # %% ../../nbs/06_train.train_mte.ipynb #2f5eca97
 def make_optimizer(params, lr:float):
@@ -158,9 +291,13 @@ def train_mte(config:MintConfig, # the run's config
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     bf16 = c.dtype == 'bf16'
     pairs = load_pairs(pairs_dir or d.pairs_dir, max_pairs=d.max_pairs, align=d.align)
-    train, val = split_pairs(pairs, d.val_fraction, config.seed)
+    train, val = split_pairs(pairs, d.val_fraction, config.seed, by=d.val_split)
+    no_h_no = hasattr(pairs, 'm') and 'h_no_tool' not in pairs.m['keys']  # a store written with keep_h_no_tool=False
+    if no_h_no and c.objective == "residual":
+        raise ValueError(f"mte.objective: 'residual' needs h_no_tool, which the pair store {pairs.path} does not hold (written with keep_h_no_tool=False)")
+    if no_h_no and len(val): log.warning(f"{pairs.path} holds no h_no_tool: validation uses decode(phi_no_tool) in its place, and no mean shift")
     saes = {l: get_sae(l, c.hidden_dim, c.hidden_expansion, c.sae_checkpoints[l], device, torch.bfloat16 if bf16 else None) for l in c.layers}
-    mte = MechanisticToolEditor(c.layers, c.feature_dim, c.editor_hidden, c.edit_norm_cap, c.dropout).to(device)
+    mte = MechanisticToolEditor(c.layers, c.feature_dim, c.editor_hidden, c.edit_norm_cap, c.dropout, c.objective).to(device)
     opt = make_optimizer(mte.parameters(), c.lr)
     step = _resume(checkpoint_path, mte, opt) if checkpoint_path else 0
     save_dir = Path(c.save_dir); save_dir.mkdir(parents=True, exist_ok=True)
@@ -168,14 +305,16 @@ def train_mte(config:MintConfig, # the run's config
     if step: _trim_metrics(mf, step)
     elif mf.exists(): mf.unlink()
     val_dl = create_dataloader(val, c.layers, c.batch_size, shuffle=False, seed=config.seed) if val else None
+    ms = mean_shift(train, c.layers) if val and not no_h_no else None
     amp = torch.autocast(device, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-    log.info(f"{len(train)} training pairs, {len(val)} held out; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
+    log.info(f"{len(train)} training pairs, {len(val)} held out by {d.val_split}; objective {c.objective}; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
     batches = _batches(train, c.layers, c.batch_size, config.seed, step)
     mte.train()
     with tqdm(total=c.steps, initial=step, desc="training MTE", mininterval=1.0) as bar:
         while step < c.steps:
             b = _to(next(batches), device)
-            with amp: loss, metrics = _step_loss(mte, b, saes, c)
+            target = _target(b, saes, c.objective)  # outside autocast: the shift is exact in fp32
+            with amp: loss, metrics = _step_loss(mte, b, target, saes, c)
             loss.backward()
             opt.step(); opt.zero_grad(set_to_none=True)
             step += 1
@@ -183,7 +322,7 @@ def train_mte(config:MintConfig, # the run's config
             _log_metrics(mf, {'step': step, 'split': 'train', **metrics})
             if step % c.checkpoint_every == 0 or step == c.steps:
                 if val_dl:
-                    with amp: _log_metrics(mf, {'step': step, 'split': 'val', **evaluate(mte, val_dl, saes)})
+                    with amp: _log_metrics(mf, {'step': step, 'split': 'val', **evaluate(mte, val_dl, saes, ms)})
                 _save_training(save_dir/f"mte_step_{step}.pt", mte, opt, step, config)
     atomic_save({**mte.checkpoint(), 'config': config.to_dict()}, save_dir/"mte_final.pt")
     save_figures(mte, val if len(val) else train, save_dir)
