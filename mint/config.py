@@ -7,17 +7,34 @@ Docs: https://mint-dev.github.io/mint/config.html.md"""
 # %% ../nbs/00_config.ipynb #deafa83c
 from __future__ import annotations
 import difflib, logging, types, typing
+from typing import Literal
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['ConfigError', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig', 'PairGenConfig',
+__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'LossImpl', 'Dtype', 'ModelDtype', 'Family', 'Condition', 'ConfigError',
+           'choices', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig', 'PairGenConfig',
            'EvalConfig', 'MintConfig', 'config_from_dict', 'load_config']
 
 # %% ../nbs/00_config.ipynb #4a82bf25
 class ConfigError(ValueError):
     "A config file that cannot be used: the message names the file and every bad key."
+
+# %% ../nbs/00_config.ipynb #73d6268a
+Align = Literal["error", "last"]  # how `load_pairs` treats runs of different lengths
+PairAlign = Literal["suffix", "suffix+answer"]  # which positions of a live run are paired
+ValSplit = Literal["entity", "entity+phrasing", "random"]  # how validation pairs are held out
+Objective = Literal["spec", "residual"]  # what the MTE's edited state is (see `mint.models.mte`)
+LossImpl = Literal["auto", "fused", "reference"]
+Dtype = Literal["fp32", "bf16"]
+ModelDtype = Literal["float32", "bfloat16", "float16"]
+Family = Literal["weather", "calculator", "units", "lookup"]
+Condition = Literal["none", "sae", "mean_shift", "mean_shift_family", "random", "mte", "oracle_features", "oracle_target", "oracle_hidden"]
+
+def choices(tp)->tuple:
+    "The allowed values of the `Literal` type `tp`."
+    return typing.get_args(tp)
 
 # %% ../nbs/00_config.ipynb #74f1984c
 @dataclass
@@ -26,7 +43,8 @@ class DataConfig:
     pairs_dir: str = "data/pairs"  # folder of `pair_*.pt` files, or of `layer_N/pair_*.pt` shards
     max_pairs: int|None = None  # read at most this many pairs (None: all)
     val_fraction: float = 0.1  # share of pairs held out for validation, split by `seed`
-    align: str = "error"  # "error" refuses pairs whose runs differ in length; "last" keeps the last min(T) positions
+    val_split: ValSplit = "entity"  # hold out whole entities ("entity"), entities and phrasings, or random pairs
+    align: Align = "error"  # "error" refuses pairs whose runs differ in length; "last" keeps the last min(T) positions
     tools: list[str]|None = None  # the original generator's tool filter; kept, unused by training
 
 # %% ../nbs/00_config.ipynb #a4847025
@@ -49,8 +67,9 @@ class MTEConfig:
     feature_space: str = "sae"  # the original's key: only "sae" is supported
     loss: str = "mse"  # the original's key: only "mse" is supported
     edit_strength: float = 1.0  # the original's key: scale applied to edits at inference
-    loss_impl: str = "auto"  # "reference" (the spec's dense decode), "fused" (exact, no (N, F) tensors) or "auto"
-    dtype: str = "fp32"  # "bf16": autocast the step in bfloat16, with fp32 master weights and bf16 SAE decoders
+    loss_impl: LossImpl = "auto"  # "reference" (the spec's dense decode), "fused" (exact, no (N, F) tensors) or "auto"
+    dtype: Dtype = "fp32"  # "bf16": autocast the step in bfloat16, with fp32 master weights and bf16 SAE decoders
+    objective: Objective = "spec"  # "spec": the edited state is decode(phi + delta); "residual": h + delta @ W_dec
 
     @property
     def feature_dim(self): return self.hidden_dim * self.hidden_expansion
@@ -61,7 +80,7 @@ class ModelConfig:
     "The language model that pairs come from and that the evaluation edits."
     name: str|None = None  # "smollm2" (the embedded default), a hub id, or a folder; None: no model
     provider: str = "hf"  # the original's key: only Hugging Face transformers ("hf")
-    dtype: str = "float32"  # float32, bfloat16 or float16
+    dtype: ModelDtype = "float32"  # float32, bfloat16 or float16
     device: str = "cpu"  # where the model runs ("cuda" on a GPU)
     cache_dir: str|None = None  # where the converted SmolLM2 is kept
 
@@ -71,9 +90,9 @@ class ScenarioConfig:
     train_file: str|None = None  # a JSONL scenario file for pairs (None: generate)
     test_file: str|None = None  # a JSONL scenario file for the evaluation (None: generate)
     n_train: int = 48  # generated training scenarios per family
-    n_test: int = 12  # generated test scenarios per family
+    n_test: int = 25  # generated test scenarios per family
     seed: int = 0  # seeds the generator and its split
-    families: list[str] = field(default_factory=lambda: ["weather", "calculator", "units", "lookup"])
+    families: list[Family] = field(default_factory=lambda: list(choices(Family)))
     out_dir: str = "data/scenarios"  # where generated scenarios are written as JSONL
 
 @dataclass
@@ -90,16 +109,21 @@ class SAETrainConfig:
 @dataclass
 class PairGenConfig:
     "How pairs are made from the live model (`mint.data.generate`)."
-    align: str = "suffix"  # "suffix" or "suffix+answer"
+    align: PairAlign = "suffix"  # "suffix" or "suffix+answer"
     batch_size: int = 8  # scenarios per forward pass
-    max_answer_tokens: int = 24  # length limit of the with-tool greedy answer
+    max_answer_tokens: int = 24  # length limit of the with-tool answer that pairs teacher-force
 
 @dataclass
 class EvalConfig:
     "The behavioural evaluation (`mint.eval`)."
     out_dir: str = "checkpoints/eval"  # eval.json, eval.png and the table go here
     batch_size: int = 8  # scenarios per batch
-    conditions: list[str] = field(default_factory=lambda: ["none", "sae", "mean_shift", "random", "mte", "oracle_features", "oracle_hidden"])
+    conditions: list[Condition] = field(default_factory=lambda: list(choices(Condition)))
+    max_new_tokens: int = 64  # greedy answers run to the end of the turn, or this many tokens
+    scales: list[float] = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0])  # edit strengths tried on validation scenarios
+    single_layer: bool = True  # also report the MTE and the mean shift at each layer alone
+    seeds: int = 1  # MTEs trained with seeds seed, seed+1, ...: their spread is reported
+    n_boot: int = 2000  # bootstrap resamples for the intervals
     task: list[str]|None = None  # the original's key (e.g. tau_bench): kept, not run by mint
 
 # %% ../nbs/00_config.ipynb #137a5bc8
@@ -129,6 +153,9 @@ def _coerce(v, tp, key):
         if v is None and type(None) in args: return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(v, inner[0], key)
+    if origin is Literal:
+        if v in args: return v
+        raise TypeError(f"{key}: must be {' or '.join(map(repr, args))}, got {v!r}")
     if origin is list:
         if not isinstance(v, (list, tuple)): raise TypeError(f"{key}: expected a list, got {v!r}")
         return [_coerce(o, args[0], f"{key}[{i}]") for i,o in enumerate(v)]
@@ -182,22 +209,15 @@ def _validate(c:MintConfig):
     for l in m.layers: need(l in m.sae_checkpoints, f"mte.sae_checkpoints: no SAE for layer {l} (every layer in mte.layers needs one)")
     need(m.feature_space == "sae", f"mte.feature_space: only 'sae' is supported, got {m.feature_space!r}")
     need(m.loss == "mse", f"mte.loss: only 'mse' is supported, got {m.loss!r}")
-    need(m.loss_impl in ("auto", "fused", "reference"), f"mte.loss_impl: must be 'auto', 'fused' or 'reference', got {m.loss_impl!r}")
-    need(m.dtype in ("fp32", "bf16"), f"mte.dtype: must be 'fp32' or 'bf16', got {m.dtype!r}")
     need(0 <= d.val_fraction < 1, f"data.val_fraction: must be in [0, 1), got {d.val_fraction}")
-    need(d.align in ("error", "last"), f"data.align: must be 'error' or 'last', got {d.align!r}")
     need(d.max_pairs is None or d.max_pairs >= 1, f"data.max_pairs: must be at least 1 or null, got {d.max_pairs}")
     need(c.model.provider == "hf", f"model.provider: only 'hf' (Hugging Face transformers) is supported, got {c.model.provider!r}")
-    need(c.model.dtype in ("float32", "bfloat16", "float16"), f"model.dtype: must be float32, bfloat16 or float16, got {c.model.dtype!r}")
-    need(c.pairs.align in ("suffix", "suffix+answer"), f"pairs.align: must be 'suffix' or 'suffix+answer', got {c.pairs.align!r}")
     for k in ('n_train', 'n_test'): need(getattr(c.scenarios, k) >= 1, f"scenarios.{k}: must be at least 1, got {getattr(c.scenarios, k)}")
-    fams = ("weather", "calculator", "units", "lookup")
-    need(set(c.scenarios.families) <= set(fams), f"scenarios.families: unknown {sorted(set(c.scenarios.families) - set(fams))}; choose from {list(fams)}")
     for k in ('n_tokens', 'seq_len', 'expansion_factor', 'k', 'batch_size'): need(getattr(c.saes, k) >= 1, f"saes.{k}: must be at least 1, got {getattr(c.saes, k)}")
     need(not c.saes.train or c.saes.expansion_factor == m.hidden_expansion,
          f"saes.expansion_factor ({c.saes.expansion_factor}) must equal mte.hidden_expansion ({m.hidden_expansion}): the MTE edits those SAEs' features")
-    conds = ("none", "sae", "mean_shift", "random", "mte", "oracle_features", "oracle_hidden")
-    need(set(c.eval.conditions) <= set(conds), f"eval.conditions: unknown {sorted(set(c.eval.conditions) - set(conds))}; choose from {list(conds)}")
+    for k in ('max_new_tokens', 'seeds', 'n_boot', 'batch_size'): need(getattr(c.eval, k) >= 1, f"eval.{k}: must be at least 1, got {getattr(c.eval, k)}")
+    need(len(c.eval.scales) > 0 and all(x > 0 for x in c.eval.scales), f"eval.scales: must be positive numbers, got {c.eval.scales}")
     return p
 
 # %% ../nbs/00_config.ipynb #4118ff18

@@ -1,4 +1,4 @@
-"""`evaluate_behaviour`: does the edited model act as if it had the tool? KL to the with-tool run, the answer's log-probability and greedy answers on held-out scenarios, for the MTE against four references and two ceilings.
+"""`evaluate_behaviour`: does the edited model act as if it had the tool? KL to the with-tool run, the answer's log-probability and greedy answers on held-out scenarios, per scenario, with paired bootstrap intervals per family, for the MTE against fair references and ceilings.
 
 Docs: https://mint-dev.github.io/mint/eval.html.md"""
 
@@ -6,43 +6,134 @@ Docs: https://mint-dev.github.io/mint/eval.html.md"""
 
 # %% ../nbs/14_eval.ipynb #07df59c1
 from __future__ import annotations
-import copy, json
-from pathlib import Path
+import copy, inspect
+from dataclasses import dataclass, field
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
-from .data.generate import _runs, _pad_left, greedy_answers
+from .config import Condition, choices
+from .data.scenarios import build_prompts, answer_hit
+from .data.generate import suffix_length, greedy_answers, _pad_left
 from .models.hooks import patch_hidden, mte_edit
+from .train.train_mte import mean_shift, mean_shift_rows
 
 # %% auto #0
-__all__ = ['CONDITIONS', 'kl_rows', 'mean_shift', 'evaluate_behaviour', 'summary_table', 'plot_behaviour']
+__all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'kl_rows', 'Cond', 'conditions_for', 'At', 'window_at',
+           'EditContext', 'edit_fn', 'step_fn', 'eval_runs', 'strata_resample', 'wilson', 'closed_gap', 'verdict',
+           'summarize', 'evaluate_behaviour', 'tune_scales', 'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #b0f8d9a2
-CONDITIONS = ("none", "sae", "mean_shift", "random", "mte", "oracle_features", "oracle_hidden")
+CONDITIONS = choices(Condition)
+GENERATED = ("sae", "mean_shift", "mean_shift_family", "random", "mte")  # conditions that also edit generated tokens
+SCALED = ("mte", "mean_shift", "mean_shift_family")  # conditions whose strength is tuned
+REFERENCES = ("sae", "mean_shift", "mean_shift_family", "random")  # what the MTE is compared with
 
 def kl_rows(logp_p, logp_q):
     "KL(p ‖ q) per row, from log-probabilities (N, V)."
     return (logp_p.exp() * (logp_p - logp_q)).sum(-1)
 
-# %% ../nbs/14_eval.ipynb #a1d76a03
-def mean_shift(pairs, # training pairs (a pair store or a list), made by `generate_pairs`
-               layers)->dict:
-    "Layer -> (S + 1, d) mean of h_with − h_no: one row per suffix position, the last row for answer positions."
-    S = max(p.metadata["n_suffix"] for p in pairs)
-    sums, counts = {}, torch.zeros(S + 1)
-    for p in pairs:
-        n, ns = p.lengths[0], p.metadata["n_suffix"]
-        rows = torch.tensor([S - ns + j if j < ns else S for j in range(n)])  # suffixes align at their end
-        counts += torch.bincount(rows, minlength=S + 1)
-        for l in layers:
-            diff = p.h_with_tool[l].float() - p.h_no_tool[l].float()  # (n, d)
-            sums.setdefault(l, torch.zeros(S + 1, diff.shape[-1])).index_add_(0, rows, diff)
-    return {l: s / counts.clamp(min=1)[:, None] for l,s in sums.items()}
+# %% ../nbs/14_eval.ipynb #e7fdfe9c
+@dataclass
+class Cond:
+    "One evaluated condition: its `name`, its `base` condition, the `layers` it edits and its strength `scale`."
+    name: str
+    base: str
+    layers: list = field(default_factory=list)
+    scale: float = 1.0
+
+def conditions_for(names, # condition names from `CONDITIONS`
+                   layers:list, # the edited layers
+                   scales:dict|None=None, # base condition -> strength (`SCALED` ones; random takes the MTE's)
+                   single_layer:bool=False, # add `mte@L` and `mean_shift@L` for each layer L
+                  )->list[Cond]:
+    "The `Cond`s to evaluate for `names`."
+    if (bad := [n for n in names if n not in CONDITIONS]): raise ValueError(f"unknown condition(s) {bad}; choose from {list(CONDITIONS)}")
+    sc = lambda b: (scales or {}).get("mte" if b == "random" else b, 1.0)
+    out = [Cond(n, n, list(layers), sc(n)) for n in names]
+    if single_layer and len(layers) > 1:
+        out += [Cond(f"{b}@{l}", b, [l], sc(b)) for b in ("mte", "mean_shift") if b in names for l in layers]
+    return out
+
+# %% ../nbs/14_eval.ipynb #08d20117
+@dataclass
+class At:
+    "The positions one edit acts on: each one's batch `row`, its mean-shift table `ms_row`, and `h_with` there (layer -> (N, d)) if known."
+    row: torch.Tensor
+    ms_row: torch.Tensor
+    h_with: dict|None = None
+
+def window_at(n_al:list, n_suf:list, S:int, answer_edited:bool, h_with=None)->At:
+    "`At` for the edited positions of each row's aligned window, in row-major order, with mean-shift tables of `S` suffix rows."
+    n_ed = [n if answer_edited else s for n,s in zip(n_al, n_suf)]
+    row = torch.cat([torch.full((k,), i) for i,k in enumerate(n_ed)])
+    ms = torch.cat([mean_shift_rows(n, s, S)[:k] for n,s,k in zip(n_al, n_suf, n_ed)])
+    return At(row, ms, h_with)
+
+# %% ../nbs/14_eval.ipynb #6ef7a64f
+@dataclass
+class EditContext:
+    "What the conditions read: the `mte`, the `saes`, mean-shift tables `ms` ({None or family: {layer: (S+1, d)}}), the batch's `families`, a `seed`."
+    mte: object
+    saes: dict
+    ms: dict
+    families: list = field(default_factory=list)
+    seed: int = 0
+
+    def shift(self, c:Cond, l:int, at:At):
+        "The mean-shift vectors (N, d) of `c` at `l` for the positions `at`."
+        if c.base == "mean_shift": return self.ms[None][l][at.ms_row]
+        fam = [self.families[r] for r in at.row.tolist()]
+        if (miss := sorted({f for f in fam if f not in self.ms})): raise ValueError(f"mean_shift_family: no training pairs of family {miss}")
+        return torch.stack([self.ms[f][l][r] for f,r in zip(fam, at.ms_row.tolist())])
+
+# %% ../nbs/14_eval.ipynb #5005b605
+def edit_fn(c:Cond, l:int, ctx:EditContext, at:At):
+    "The function (N, d) -> (N, d) that condition `c` applies at layer `l` to the positions `at`."
+    sae, s = ctx.saes[l], c.scale
+    rt = lambda x: sae.decode(sae.encode(x))
+    if c.base == "sae": return lambda x: rt(x.float())
+    if c.base.startswith("mean_shift"): return lambda x: x.float() + s * ctx.shift(c, l, at).to(x.device)
+    if c.base == "mte": return mte_edit(ctx.mte, sae, l, s)
+    if c.base == "random":
+        g = torch.Generator().manual_seed(ctx.seed * 1000 + l)
+        def f(x):
+            change = mte_edit(ctx.mte, sae, l, s)(x) - x.float()  # (N, d)
+            r = torch.randn(change.shape, generator=g).to(x.device)
+            return x.float() + r * (change.norm(dim=-1, keepdim=True) / r.norm(dim=-1, keepdim=True))
+        return f
+    h = at.h_with[l] if at.h_with is not None else None
+    if c.base == "oracle_features": return lambda x: x.float() + rt(h) - rt(x.float())
+    if c.base == "oracle_target": return lambda x: x.float() + h - rt(x.float())
+    if c.base == "oracle_hidden": return lambda x: h
+    raise ValueError(f"condition {c.name!r}: {c.base!r} has no edit")
+
+# %% ../nbs/14_eval.ipynb #8bc99ed7
+def step_fn(c:Cond, l:int, ctx:EditContext, S:int):
+    "The function (B, 1, d) -> (B, 1, d) that condition `c` applies at layer `l` to each generated token (`GENERATED` only)."
+    if c.base not in GENERATED: raise ValueError(f"condition {c.name!r} cannot edit generated tokens (no with-tool state exists there)")
+    def f(h):
+        B = h.shape[0]
+        return edit_fn(c, l, ctx, At(torch.arange(B), torch.full((B,), S)))(h[:, 0])[:, None]
+    return f
+
+# %% ../nbs/14_eval.ipynb #220f7548
+def eval_runs(model, tok, batch, # the LM, its tokenizer and a list of scenarios
+              max_answer_tokens:int, # answer tokens in the teacher-forced window (as in the pairs)
+              max_new_tokens:int, # cap of the with-tool answer's generation
+             )->dict:
+    "Token ids of the prompts and of both teacher-forced runs, suffix and window lengths, and the with-tool answers."
+    texts = [build_prompts(tok, s) for s in batch]
+    n_suf = [suffix_length(tok, a, b, s.query, s.tool_output) for (a,b),s in zip(texts, batch)]
+    full = greedy_answers(model, tok, [b for _,b in texts], max_new_tokens)
+    ans = [a[:max_answer_tokens] for a in full]
+    enc = lambda t: tok(t, add_special_tokens=False)["input_ids"]
+    prompt = [enc(a) for a,_ in texts]
+    return dict(prompt=prompt, no=[p + x for p,x in zip(prompt, ans)], wi=[enc(b) + x for (_,b),x in zip(texts, ans)],
+                n_suf=n_suf, n_al=[s + len(x) for s,x in zip(n_suf, ans)], ans=ans, text=tok.batch_decode(full, skip_special_tokens=True))
 
 # %% ../nbs/14_eval.ipynb #7f2369ed
 def _window(T, n_al, n_suf, answer_edited:bool):
-    "(window mask, edit mask) (B, T), and per edited position its row and its index in the window."
+    "(window mask, edit mask) (B, T) of a left-padded batch of length `T`."
     B = len(n_al)
     win, edit = torch.zeros(B, T, dtype=torch.bool), torch.zeros(B, T, dtype=torch.bool)
     for i,(n,s) in enumerate(zip(n_al, n_suf)):
@@ -50,137 +141,270 @@ def _window(T, n_al, n_suf, answer_edited:bool):
         edit[i, T-n:T-n+(n if answer_edited else s)] = True
     return win, edit
 
-# %% ../nbs/14_eval.ipynb #8dbf8a39
-def _condition_fns(name, mte, saes, layers, h_with, ms, ms_rows, seed):
-    "Layer -> function of the selected hidden states (N, d), for condition `name`."
-    def one(l):
-        sae = saes[l]
-        if name == "sae": return lambda x: sae.decode(sae.encode(x.float()))
-        if name == "mean_shift": return lambda x: x.float() + ms[l][ms_rows].to(x.device)
-        if name == "mte": return mte_edit(mte, sae, l)
-        if name == "random":
-            def f(x):
-                change = mte_edit(mte, sae, l)(x) - x.float()  # (N, d)
-                r = torch.randn(change.shape, generator=torch.Generator().manual_seed(seed + l)).to(x.device)
-                return x.float() + r * (change.norm(dim=-1, keepdim=True) / r.norm(dim=-1, keepdim=True))
-            return f
-        if name == "oracle_features":
-            return lambda x: x.float() + sae.decode(sae.encode(h_with[l])) - sae.decode(sae.encode(x.float()))
-        if name == "oracle_hidden": return lambda x: h_with[l]
-        raise ValueError(f"unknown condition {name!r}; choose from {CONDITIONS}")
-    return {} if name == "none" else {l: one(l) for l in layers}
-
 # %% ../nbs/14_eval.ipynb #622c5651
-@torch.no_grad()
 def _positions(mask): return (mask.long().cumsum(-1) - 1).clamp(min=0)  # padding-aware, as `generate()` counts them
 
+def _cache_kw(model)->str:
+    "The name of `model`'s key-value cache argument: `cache` (transformers 5) or `past_key_values` (4.x)."
+    return "cache" if "cache" in inspect.signature(type(model).forward).parameters else "past_key_values"
+
+@torch.no_grad()
 def _prefix_cache(model, ids, mask, K):
     "The key-value cache of all but the last `K` positions of the batch (None if there are none)."
     if ids.shape[1] <= K: return None
-    return model(input_ids=ids[:, :-K], attention_mask=mask[:, :-K], position_ids=_positions(mask)[:, :-K], use_cache=True).past_key_values
+    out = model(input_ids=ids[:, :-K], attention_mask=mask[:, :-K], position_ids=_positions(mask)[:, :-K], use_cache=True)
+    return getattr(out, _cache_kw(model))
+
+# %% ../nbs/14_eval.ipynb #9ae91d90
+@torch.no_grad()
+def _with_tool(model, tok, r, layers, answer_edited):
+    "Window log-probs (N, V), hidden states at the edited window and suffix positions, answer log-probs (B,) of the with-tool runs `r`."
+    ids, mask = (t.to(model.device) for t in _pad_left(r["wi"], tok.pad_token_id))
+    K = max(r["n_al"])  # logits are needed at the last K positions only: the LM head is a large share of the cost
+    out = model(input_ids=ids, attention_mask=mask, position_ids=_positions(mask), output_hidden_states=True, logits_to_keep=K)
+    win, edit = (t.to(model.device) for t in _window(ids.shape[1], r["n_al"], r["n_suf"], answer_edited))
+    suf = _window(ids.shape[1], r["n_al"], r["n_suf"], False)[1].to(model.device)
+    lp = out.logits[win[:, -K:]].float().log_softmax(-1)
+    h = lambda m: {l: out.hidden_states[l + 1][m].float() for l in layers}  # hidden_states[l+1] is block l's output
+    return lp, h(edit), h(suf), _answer_logprob(lp, r).cpu()
+
+# %% ../nbs/14_eval.ipynb #2c4bcdea
+def _targets(r):
+    "The next token (N,) at each window position: the answer's tokens, -1 where there is none."
+    return torch.cat([torch.tensor([-1] * (s - 1) + a + [-1], dtype=torch.long) for a,s in zip(r["ans"], r["n_suf"])])
+
+def _answer_logprob(lp, r):
+    "Per scenario, the summed log-probability (B,) of its answer's tokens under window log-probs `lp` (N, V)."
+    tgt, row = _targets(r).to(lp.device), torch.cat([torch.full((n,), i) for i,n in enumerate(r["n_al"])]).to(lp.device)
+    has = tgt >= 0
+    tok_lp = torch.zeros(len(tgt), device=lp.device)
+    tok_lp[has] = lp[has].gather(-1, tgt[has, None])[:, 0]
+    return torch.zeros(len(r["n_al"]), device=lp.device).index_add_(0, row, tok_lp)
+
+# %% ../nbs/14_eval.ipynb #9192e667
+@torch.no_grad()
+def _teacher_forced(model, b, c:Cond, ctx:EditContext):
+    "Window log-probs (N, V) of the no-tool batch `b` under condition `c`."
+    K = b["K"]
+    fns = {l: edit_fn(c, l, ctx, b["at"]) for l in c.layers} if c.base != "none" else {}
+    with patch_hidden(model, fns, b["edit"][:, -K:]):
+        out = model(input_ids=b["ids"][:, -K:], attention_mask=b["mask"], position_ids=_positions(b["mask"])[:, -K:],
+                    logits_to_keep=K, use_cache=b["pre"] is not None, **{_cache_kw(model): copy.deepcopy(b["pre"])})
+    return out.logits[b["win"][:, -K:]].float().log_softmax(-1)
+
+# %% ../nbs/14_eval.ipynb #2e8ddd95
+@torch.no_grad()
+def _generate(model, tok, p, c:Cond, ctx:EditContext, S:int, max_new_tokens:int)->list[str]:
+    "Greedy answers of the no-tool prompts `p` under condition `c`."
+    K = p["K"]
+    fns = {l: edit_fn(c, l, ctx, p["at"]) for l in c.layers} if c.base != "none" else {}
+    steps = {l: step_fn(c, l, ctx, S) for l in c.layers} if c.base in GENERATED else None
+    with patch_hidden(model, fns, p["edit"][:, -K:], steps):
+        gen = model.generate(input_ids=p["ids"], attention_mask=p["mask"], max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, **{_cache_kw(model): copy.deepcopy(p["pre"])})
+    return [t.strip() for t in tok.batch_decode(gen[:, p["ids"].shape[1]:], skip_special_tokens=True)]
+
+# %% ../nbs/14_eval.ipynb #2cb9e5f8
+def _no_tool_batch(model, tok, seqs, n_al, n_suf, answer_edited, S, h_with, K):
+    "Ids, mask, window and edit masks, `At` and prefix cache of the left-padded no-tool sequences `seqs`."
+    ids, mask = (t.to(model.device) for t in _pad_left(seqs, tok.pad_token_id))
+    win, edit = (t.to(model.device) for t in _window(ids.shape[1], n_al, n_suf, answer_edited))
+    return dict(ids=ids, mask=mask, win=win, edit=edit, K=K, at=window_at(n_al, n_suf, S, answer_edited, h_with),
+                pre=_prefix_cache(model, ids, mask, K))
 
 # %% ../nbs/14_eval.ipynb #1b351cc0
 @torch.no_grad()
-def _eval_batch(model, tok, batch, mte, saes, ms, conditions, answer_edited, max_answer_tokens, seed):
-    "Per-scenario results of `batch` under each condition."
-    layers, dev = sorted(saes), model.device
-    no, wi, n_al, n_suf, ans = _runs(model, tok, batch, "suffix+answer", max_answer_tokens)
-    ids_w, mask_w = (t.to(dev) for t in _pad_left(wi, tok.pad_token_id))
-    K = max(n_al)  # logits are needed at the last K positions only: the LM head is a large share of the cost
-    out_w = model(input_ids=ids_w, attention_mask=mask_w, position_ids=_positions(mask_w), output_hidden_states=True, logits_to_keep=K)
-    win_w, edit_w = (t.to(dev) for t in _window(ids_w.shape[1], n_al, n_suf, answer_edited))
-    lp_w = out_w.logits[win_w[:, -K:]].float().log_softmax(-1)  # (N, V) over every row's window
-    h_w = {l: out_w.hidden_states[l + 1][edit_w].float() for l in layers}  # hidden_states[l+1] is block l's output
-    ids_n, mask_n = (t.to(dev) for t in _pad_left(no, tok.pad_token_id))
-    win, edit = (t.to(dev) for t in _window(ids_n.shape[1], n_al, n_suf, answer_edited))
-    j = torch.cat([torch.arange(n) for n in n_al])  # each window position's index in its window
-    row = torch.cat([torch.full((n,), i) for i,n in enumerate(n_al)])
-    in_edit = edit[win].cpu()  # which window positions are edited
-    S = ms[layers[0]].shape[0] - 1
-    nsuf_w = torch.tensor(n_suf)[row]
-    ms_rows = torch.where(j < nsuf_w, S - nsuf_w + j, S)[in_edit]
-    is_last = j == nsuf_w - 1
-    # generation: the prompts alone, edited at their suffix positions
-    prompts = [x[:len(x) - len(a)] for x,a in zip(no, ans)]
-    ids_p, mask_p = (t.to(dev) for t in _pad_left(prompts, tok.pad_token_id))
-    edit_p = _window(ids_p.shape[1], n_suf, n_suf, False)[1].to(dev)
-    h_wp = {l: out_w.hidden_states[l + 1][_window(ids_w.shape[1], n_al, n_suf, False)[1].to(dev)].float() for l in layers}
-    ms_rows_p = torch.cat([torch.arange(S - s, S) for s in n_suf])
-    pre = _prefix_cache(model, ids_n, mask_n, K)
-    Kp = max(max(n_suf), 2)  # the prompt's edited call must not look like a one-token decoding step
-    pre_p = _prefix_cache(model, ids_p, mask_p, Kp)
-    res = {}
-    for c in conditions:
-        with patch_hidden(model, _condition_fns(c, mte, saes, layers, h_w, ms, ms_rows, seed), edit[:, -K:]):
-            lp = model(input_ids=ids_n[:, -K:], attention_mask=mask_n, position_ids=_positions(mask_n)[:, -K:], past_key_values=copy.deepcopy(pre),
-                       logits_to_keep=K, use_cache=pre is not None).logits[win[:, -K:]].float().log_softmax(-1)
-        kl = kl_rows(lp_w, lp).cpu()  # (N,)
-        tgt = torch.cat([torch.tensor([-1] * (s - 1) + a + [-1], dtype=torch.long) for a,s in zip(ans, n_suf)])  # (N,) next token at each window position
-        has = tgt >= 0
-        tok_lp = torch.zeros(len(tgt)); tok_lp[has] = lp.cpu()[has].gather(-1, tgt[has, None])[:, 0]
-        with patch_hidden(model, _condition_fns(c, mte, saes, layers, h_wp, ms, ms_rows_p, seed), edit_p[:, -Kp:]):
-            gen = model.generate(input_ids=ids_p, attention_mask=mask_p, max_new_tokens=max_answer_tokens, do_sample=False,
-                                 past_key_values=copy.deepcopy(pre_p), pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)[:, ids_p.shape[1]:]
-        texts = tok.batch_decode(gen, skip_special_tokens=True)
-        res[c] = [dict(kl_aligned=kl[row == i].mean().item(), kl_last=kl[(row == i) & is_last].item(),
-                       answer_logprob=tok_lp[row == i].sum().item(), text=texts[i].strip()) for i in range(len(batch))]
-    return res, [tok.decode(a, skip_special_tokens=True).strip() for a in ans]
+def _eval_batch(model, tok, batch, ctx:EditContext, conds:list[Cond], answer_edited:bool, max_answer_tokens:int,
+                max_new_tokens:int, generate:bool=True)->list[dict]:
+    "Per-scenario records of `batch` under each condition of `conds`."
+    layers, S = sorted(ctx.saes), ctx.ms[None][min(ctx.saes)].shape[0] - 1
+    r = eval_runs(model, tok, batch, max_answer_tokens, max_new_tokens)
+    lp_w, h_w, h_wp, lp_ans_w = _with_tool(model, tok, r, layers, answer_edited)
+    b = _no_tool_batch(model, tok, r["no"], r["n_al"], r["n_suf"], answer_edited, S, h_w, max(r["n_al"]))
+    p = _no_tool_batch(model, tok, r["prompt"], r["n_suf"], r["n_suf"], False, S, h_wp, max(max(r["n_suf"]), 2))  # 2: not a step call
+    row = torch.cat([torch.full((n,), i) for i,n in enumerate(r["n_al"])]).to(model.device)
+    last = torch.cat([torch.arange(n) == s - 1 for n,s in zip(r["n_al"], r["n_suf"])]).to(model.device)
+    recs = [dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=r["text"][i].strip(), hit=answer_hit(s.answer, r["text"][i]) if s.answer else None,
+                 answer_logprob=lp_ans_w[i].item())) for i,s in enumerate(batch)]
+    for c in conds:
+        lp = _teacher_forced(model, b, c, ctx)
+        kl, alp = kl_rows(lp_w, lp), _answer_logprob(lp, r).cpu()
+        texts = _generate(model, tok, p, c, ctx, S, max_new_tokens) if generate else [None] * len(batch)
+        for i,(rec, s) in enumerate(zip(recs, batch)):
+            rec[c.name] = dict(kl_aligned=kl[row == i].mean().item(), kl_last=kl[(row == i) & last].item(), answer_logprob=alp[i].item(),
+                               text=texts[i], hit=answer_hit(s.answer, texts[i]) if s.answer and texts[i] is not None else None)
+    return recs
+
+# %% ../nbs/14_eval.ipynb #6f5b88d8
+def strata_resample(families:list, # the family of each scenario
+                    n_boot:int, seed:int)->torch.Tensor:
+    "(n_boot, N) indices of bootstrap resamples drawn within each family."
+    g, out = torch.Generator().manual_seed(seed), []
+    for f in dict.fromkeys(families):
+        idx = torch.tensor([i for i,x in enumerate(families) if x == f])
+        out.append(idx[torch.randint(len(idx), (n_boot, len(idx)), generator=g)])
+    return torch.cat(out, 1)
+
+def wilson(k:int, n:int, z:float=1.96)->tuple:
+    "(rate, low, high): the Wilson score interval of `k` successes in `n`."
+    if n == 0: return (None, None, None)
+    p = k / n
+    mid, half = (p + z*z/(2*n)) / (1 + z*z/n), z * ((p*(1-p)/n + z*z/(4*n*n)) ** 0.5) / (1 + z*z/n)
+    return (p, max(0.0, mid - half), min(1.0, mid + half))
+
+# %% ../nbs/14_eval.ipynb #7c40d895
+def _ci(boot)->list: return [torch.quantile(boot, 0.025).item(), torch.quantile(boot, 0.975).item()]
+
+def closed_gap(kl_c, kl_none, idx=None):
+    "1 − mean(kl_c) / mean(kl_none), over all scenarios or per resample of `idx` (n_boot, N)."
+    if idx is None: return 1 - kl_c.mean().item() / kl_none.mean().item()
+    return 1 - kl_c[idx].mean(1) / kl_none[idx].mean(1)
+
+def verdict(lo:float, hi:float)->str:
+    "'better' when an interval of a difference lies above zero, 'worse' below it, else 'tied'."
+    return "better" if lo > 0 else "worse" if hi < 0 else "tied"
+
+# %% ../nbs/14_eval.ipynb #e25fc934
+def _col(recs, c, k): return torch.tensor([r[c][k] for r in recs], dtype=torch.float64)
+
+def _condition_summary(recs, c, idx):
+    "Means, gaps closed with intervals and the hit rate of condition `c` over `recs`."
+    m = {k: _col(recs, c, k).mean().item() for k in ("kl_aligned", "kl_last", "answer_logprob")}
+    m["answer_logprob_ci"] = _ci(_col(recs, c, "answer_logprob")[idx].mean(1))
+    for k in ("aligned", "last"):
+        kc, kn = _col(recs, c, f"kl_{k}"), _col(recs, "none", f"kl_{k}")
+        m[f"closed_{k}"], m[f"closed_{k}_ci"] = closed_gap(kc, kn), _ci(closed_gap(kc, kn, idx))
+    hits = [r[c]["hit"] for r in recs if r[c]["hit"] is not None]
+    m["hit_rate"], *m["hit_rate_ci"] = wilson(sum(hits), len(hits))
+    return m
+
+# %% ../nbs/14_eval.ipynb #74e2830c
+def _comparison(recs, ref, idx, a="mte"):
+    "The difference of the gaps closed, `a` minus `ref`, with paired intervals and verdicts."
+    out = dict(condition=a, reference=ref)
+    for k in ("last", "aligned"):
+        kn = _col(recs, "none", f"kl_{k}")
+        gap = lambda c, i=None: closed_gap(_col(recs, c, f"kl_{k}"), kn, i)
+        out[k] = dict(diff=gap(a) - gap(ref), ci=_ci(gap(a, idx) - gap(ref, idx)))
+        out[k]["verdict"] = verdict(*out[k]["ci"])
+    return out
+
+def summarize(recs:list, # per-scenario records from `_eval_batch`
+              names:list, # the condition names to summarize (with "none")
+              n_boot:int=2000, seed:int=0)->dict:
+    "Per condition, means, gaps closed and hit rates with intervals; and the MTE against each reference."
+    idx = strata_resample([r["family"] for r in recs], n_boot, seed)
+    out = dict(conditions={c: _condition_summary(recs, c, idx) for c in names})
+    pairs = [("mte", r) for r in REFERENCES if "mte" in names and r in names]
+    pairs += [(a, "mean_shift" + a[3:]) for a in names if a.startswith("mte@") and "mean_shift" + a[3:] in names]  # one layer against one layer
+    out["comparisons"] = [_comparison(recs, ref, idx, a) for a,ref in pairs]
+    wt = [r["with_tool"] for r in recs]
+    hits = [w["hit"] for w in wt if w["hit"] is not None]
+    out["with_tool"] = dict(answer_logprob=sum(w["answer_logprob"] for w in wt) / len(wt), misses=len(hits) - sum(hits))
+    out["with_tool"]["hit_rate"], *out["with_tool"]["hit_rate_ci"] = wilson(sum(hits), len(hits))
+    return out
 
 # %% ../nbs/14_eval.ipynb #c95b156d
 def evaluate_behaviour(model, tok, # the LM and its tokenizer
                        scenarios, # held-out scenarios
                        mte, saes:dict, # the trained editor and its SAEs (layer -> SAE)
-                       train_pairs, # the training pairs, for the mean-shift vector
+                       train_pairs, # the pairs the MTE was trained on, for the mean-shift vectors
                        align:str="suffix", # the alignment the MTE was trained with: which positions are edited
-                       conditions=CONDITIONS, batch_size:int=8, max_answer_tokens:int=24, seed:int=0,
+                       conditions=CONDITIONS, # which conditions, by name
+                       scales:dict|None=None, # strength of `mte`, `mean_shift`, `mean_shift_family` (default 1)
+                       single_layer:bool=False, # add `mte@L` and `mean_shift@L`
+                       batch_size:int=8, max_answer_tokens:int=24, max_new_tokens:int=64, seed:int=0,
+                       n_boot:int=2000, # bootstrap resamples
+                       generate:bool=True, # generate greedy answers (False: the teacher-forced metrics only)
                       )->dict:
-    "Behavioural metrics of each condition on `scenarios`, with the per-scenario answers."
+    "Per-scenario records and their summaries, overall and per family, for each condition on `scenarios`."
     layers = sorted(saes)
-    missing = [l for l in layers if l not in mte.layers]
-    if missing: raise ValueError(f"the MTE has no editor for layer(s) {missing} (it edits {mte.layers})")
-    ms = mean_shift(train_pairs, layers)
+    if (missing := [l for l in layers if l not in mte.layers]): raise ValueError(f"the MTE has no editor for layer(s) {missing} (it edits {mte.layers})")
+    conds = conditions_for(["none", *[c for c in conditions if c != "none"]], layers, scales, single_layer)
+    ms = mean_shift(train_pairs, layers, by_family=True)
     mte.eval()
-    per = {c: [] for c in conditions}; refs = []
+    recs = []
     for i in tqdm(range(0, len(scenarios), batch_size), desc="evaluating", unit="batch"):
-        r, a = _eval_batch(model, tok, scenarios[i:i+batch_size], mte, saes, ms, conditions, align == "suffix+answer", max_answer_tokens, seed + i)
-        for c in conditions: per[c] += r[c]
-        refs += a
-    mean = lambda c, k: sum(x[k] for x in per[c]) / len(per[c])
-    base = {k: mean("none", k) for k in ("kl_aligned", "kl_last")} if "none" in per else None
-    summary = {}
-    for c in conditions:
-        m = {k: mean(c, k) for k in ("kl_aligned", "kl_last", "answer_logprob")}
-        if base: m.update(closed_aligned=1 - m["kl_aligned"] / base["kl_aligned"], closed_last=1 - m["kl_last"] / base["kl_last"])
-        hits = [s.answer.lower() in x["text"].lower() for s,x in zip(scenarios, per[c]) if s.answer]
-        m["hit_rate"] = sum(hits) / len(hits) if hits else None
-        summary[c] = m
-    ref_hits = [s.answer.lower() in a.lower() for s,a in zip(scenarios, refs) if s.answer]
-    answers = [dict(id=s.id, query=s.query, expected=s.answer, with_tool=a, **{c: per[c][i]["text"] for c in conditions})
-               for i,(s,a) in enumerate(zip(scenarios, refs))]
-    return dict(summary=summary, with_tool_hit_rate=sum(ref_hits) / len(ref_hits) if ref_hits else None,
-                n_scenarios=len(scenarios), layers=layers, align=align, answers=answers)
+        batch = scenarios[i:i+batch_size]
+        ctx = EditContext(mte, saes, ms, [s.family for s in batch], seed + i)
+        recs += _eval_batch(model, tok, batch, ctx, conds, align == "suffix+answer", max_answer_tokens, max_new_tokens, generate)
+    names = [c.name for c in conds]
+    fams = list(dict.fromkeys(r["family"] for r in recs))
+    return dict(summary=summarize(recs, names, n_boot, seed), families={f: summarize([r for r in recs if r["family"] == f], names, n_boot, seed) for f in fams},
+                scenarios=recs, conditions=names, n_scenarios=len(recs), layers=layers, align=align,
+                objective=getattr(mte, "objective", "spec"), scales={c.name: c.scale for c in conds})
+
+# %% ../nbs/14_eval.ipynb #f3ff3215
+def tune_scales(model, tok, val_scenarios, mte, saes, train_pairs, align:str="suffix", candidates=(0.5, 1.0, 1.5, 2.0),
+                names=SCALED, batch_size:int=8, max_answer_tokens:int=24, seed:int=0)->dict:
+    "For each condition in `names`, the strength among `candidates` that closes most of the last-position KL gap on `val_scenarios`."
+    conds = [Cond("none", "none")] + [Cond(f"{n}x{s}", n, sorted(saes), s) for n in names for s in candidates]
+    ms, recs = mean_shift(train_pairs, sorted(saes), by_family=True), []
+    mte.eval()
+    for i in tqdm(range(0, len(val_scenarios), batch_size), desc="tuning strengths", unit="batch"):
+        batch = val_scenarios[i:i+batch_size]
+        recs += _eval_batch(model, tok, batch, EditContext(mte, saes, ms, [s.family for s in batch], seed + i), conds,
+                            align == "suffix+answer", max_answer_tokens, 1, generate=False)
+    kn = _col(recs, "none", "kl_last")
+    tried = {n: {s: closed_gap(_col(recs, f"{n}x{s}", "kl_last"), kn) for s in candidates} for n in names}
+    return dict(chosen={n: max(t, key=t.get) for n,t in tried.items()}, closed_last=tried, n_scenarios=len(recs))
 
 # %% ../nbs/14_eval.ipynb #29647f8d
-def summary_table(ev:dict)->str:
-    "A markdown table of `ev['summary']`."
-    f = lambda v, p=3: "–" if v is None else f"{v:.{p}f}"
-    rows = ["| condition | KL aligned | KL last | gap closed (aligned) | gap closed (last) | answer log-prob | hit rate |",
-            "|---|---|---|---|---|---|---|"]
-    for c,m in ev["summary"].items():
-        rows.append(f"| {c} | {f(m['kl_aligned'])} | {f(m['kl_last'])} | {f(m.get('closed_aligned'))} | {f(m.get('closed_last'))} | "
-                    f"{f(m['answer_logprob'], 2)} | {f(m['hit_rate'], 2)} |")
-    return "\n".join(rows) + f"\n\n{ev['n_scenarios']} held-out scenarios; the with-tool run itself hits {f(ev['with_tool_hit_rate'], 2)}."
+def _f(v, p=3): return "–" if v is None else f"{v:.{p}f}"
+def _iv(v, ci, p=2): return "–" if v is None else f"{v:.{p}f} [{ci[0]:.{p}f}, {ci[1]:.{p}f}]"
 
+def _overall(s, n):
+    rows = [f"**All {n} held-out scenarios** (95% intervals: paired bootstrap over scenarios within families; Wilson for hit rates)", "",
+            "| condition | gap closed (last) | gap closed (window) | KL last | answer log-prob | hit rate |", "|---|---|---|---|---|---|"]
+    for c,m in s["conditions"].items():
+        rows.append(f"| {c} | {_iv(m['closed_last'], m['closed_last_ci'])} | {_iv(m['closed_aligned'], m['closed_aligned_ci'])} | "
+                    f"{_f(m['kl_last'])} | {_iv(m['answer_logprob'], m['answer_logprob_ci'], 1)} | {_iv(m['hit_rate'], m['hit_rate_ci'])} |")
+    w = s["with_tool"]
+    rows.append(f"| *with tool* | 1 | 1 | 0 | {_f(w['answer_logprob'], 1)} | {_iv(w['hit_rate'], w['hit_rate_ci'])} |")
+    return rows
+
+# %% ../nbs/14_eval.ipynb #516c9229
+def _compare_rows(s):
+    rows = ["", "**The MTE against each reference** (difference of gaps closed; \"tied\" when the interval holds zero)", "",
+            "| MTE | reference | last position | window |", "|---|---|---|---|"]
+    for c in s["comparisons"]:
+        rows.append(f"| {c['condition']} | {c['reference']} | {c['last']['diff']:+.3f} [{c['last']['ci'][0]:+.3f}, {c['last']['ci'][1]:+.3f}] {c['last']['verdict']} | "
+                    f"{c['aligned']['diff']:+.3f} [{c['aligned']['ci'][0]:+.3f}, {c['aligned']['ci'][1]:+.3f}] {c['aligned']['verdict']} |")
+    return rows
+
+def _family_rows(ev, key, title, ci_key=None):
+    fams = list(ev["families"])
+    rows = ["", title, "", "| condition | " + " | ".join(fams) + " |", "|---" * (len(fams) + 1) + "|"]
+    for c in ev["conditions"]:
+        rows.append(f"| {c} | " + " | ".join(_iv(ev["families"][f]["conditions"][c][key], ev["families"][f]["conditions"][c][ci_key or key + "_ci"]) for f in fams) + " |")
+    return rows
+
+# %% ../nbs/14_eval.ipynb #e3295497
+def summary_table(ev:dict)->str:
+    "The evaluation as markdown: the overall table, the MTE against each reference, and per-family tables."
+    rows = _overall(ev["summary"], ev["n_scenarios"]) + _compare_rows(ev["summary"])
+    rows += _family_rows(ev, "closed_last", "**Gap closed at the last position, per family**")
+    rows += _family_rows(ev, "hit_rate", "**Hit rate, per family**")
+    wt = {f: ev["families"][f]["with_tool"] for f in ev["families"]}
+    rows += ["| *with tool* | " + " | ".join(f"{_iv(w['hit_rate'], w['hit_rate_ci'])} ({w['misses']} missed)" for w in wt.values()) + " |"]
+    rows += ["", f"Layers {ev['layers']}, edits at `{ev['align']}`, MTE objective `{ev['objective']}`, strengths "
+             + ", ".join(f"{k} {v:g}" for k,v in ev["scales"].items() if k in SCALED) + "."]
+    return "\n".join(rows)
+
+# %% ../nbs/14_eval.ipynb #f164130f
 def plot_behaviour(ev:dict, path=None):
-    "Bar chart of the share of the KL gap closed by each condition; saved to `path` if given."
-    cs = [c for c in ev["summary"] if c != "none"]
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    "Gaps closed by each condition with their 95% intervals; saved to `path` if given."
+    s = ev["summary"]["conditions"]
+    cs = [c for c in s if c != "none"]
+    fig, ax = plt.subplots(figsize=(max(7, 0.6 * len(cs)), 3.4))
     x = torch.arange(len(cs)).float()
     for k,(key, lab) in enumerate((("closed_aligned", "aligned window"), ("closed_last", "last prompt position"))):
-        ax.bar(x + (k - 0.5) * 0.38, [ev["summary"][c][key] for c in cs], 0.38, label=lab)
+        v = torch.tensor([s[c][key] for c in cs])
+        ci = torch.tensor([s[c][key + "_ci"] for c in cs])
+        ax.bar(x + (k - 0.5) * 0.38, v, 0.38, label=lab, yerr=torch.stack([v - ci[:, 0], ci[:, 1] - v]), capsize=2)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xticks(x, cs, rotation=20); ax.set_ylabel("share of KL(with‖no) closed"); ax.legend(fontsize=8)
-    ax.set_title(f"{ev['n_scenarios']} held-out scenarios, layers {ev['layers']}, edits at {ev['align']}", fontsize=9)
+    ax.set_xticks(x, cs, rotation=30, ha="right"); ax.set_ylabel("share of KL(with‖no) closed"); ax.legend(fontsize=8)
+    ax.set_title(f"{ev['n_scenarios']} held-out scenarios, layers {ev['layers']}, edits at {ev['align']}, 95% intervals", fontsize=9)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
     return fig

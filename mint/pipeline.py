@@ -6,18 +6,24 @@ Docs: https://mint-dev.github.io/mint/pipeline.html.md"""
 
 # %% ../nbs/15_pipeline.ipynb #dad98b5f
 from __future__ import annotations
-import hashlib, json, logging, sys, time
+import copy, hashlib, json, logging, sys, time
 from pathlib import Path
 import fire
 import torch
 from .config import load_config, MintConfig
 
 # %% auto #0
-__all__ = ['log', 'STAGES', 'pairs_main', 'eval_main', 'run_main', 'stage_model', 'stage_scenarios', 'stage_saes', 'stage_pairs',
-           'stage_train', 'stage_eval', 'run_pipeline', 'pairs_cli', 'eval_cli', 'run_cli']
+__all__ = ['log', 'STAGES', 'pairs_main', 'eval_main', 'run_main', 'shown', 'stage_model', 'stage_scenarios', 'stage_saes',
+           'stage_pairs', 'seed_configs', 'stage_train', 'training_split', 'stage_eval', 'eval_report', 'run_pipeline',
+           'pairs_cli', 'eval_cli', 'run_cli']
 
 # %% ../nbs/15_pipeline.ipynb #32b9ca7e
 log = logging.getLogger("mint")
+
+def shown(path)->str:
+    "`path` as messages show it: relative to the working directory when it lies inside it."
+    p = Path(path).resolve()
+    return str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
 
 class _Timer:
     "Seconds per stage, printed as each ends."
@@ -86,43 +92,114 @@ def _train_key(c:MintConfig)->dict:
     pairs = hashlib.sha256(m.read_bytes()).hexdigest()[:16] if is_store(c.data.pairs_dir) else None
     return dict(**{k: v for k,v in c.to_dict().items() if k in ("seed", "data", "mte")}, pairs=pairs)
 
-def stage_train(c:MintConfig)->Path:
-    "Train the MTE unless `mte_final.pt` was trained with the same config on the same pairs; returns its path."
+def seed_configs(c:MintConfig)->list[MintConfig]:
+    "One config per seed of `eval.seeds`: the first is `c`, seed `s` > first trains into `mte.save_dir/seed_s`."
+    out = [c]
+    for s in range(c.seed + 1, c.seed + c.eval.seeds):
+        k = copy.deepcopy(c); k.seed, k.mte.save_dir = s, str(Path(c.mte.save_dir)/f"seed_{s}"); out.append(k)
+    return out
+
+def _train_one(c:MintConfig)->Path:
+    "Train the MTE of `c` unless `mte_final.pt` was trained with the same config on the same pairs; returns its path."
     from mint.train.train_mte import train_mte
     f, keyf = Path(c.mte.save_dir)/"mte_final.pt", Path(c.mte.save_dir)/"trained_on.json"
     key = _train_key(c)
     if f.exists() and keyf.exists() and json.loads(keyf.read_text()) == json.loads(json.dumps(key)):  # as JSON: layer keys become strings
-        print(f"[mint] {f} was trained with this config on these pairs; not training again")
+        print(f"[mint] {shown(f)} was trained with this config on these pairs; not training again")
         return f
     train_mte(c)
     keyf.write_text(json.dumps(key))
     return f
 
-# %% ../nbs/15_pipeline.ipynb #876f1517
-def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
-    "Evaluate the trained MTE on the test scenarios; writes eval.json, eval.png and eval.md to `eval.out_dir`."
-    from mint.eval import evaluate_behaviour, summary_table, plot_behaviour
+def stage_train(c:MintConfig)->Path:
+    "Train an MTE per seed of `eval.seeds` (each cached); returns the first one's path."
+    return [_train_one(k) for k in seed_configs(c)][0]
+
+# %% ../nbs/15_pipeline.ipynb #6219f33c
+def training_split(c:MintConfig, train_scenarios:list)->tuple:
+    "(the pairs the MTE was trained on, the validation scenarios): the split `train_mte` makes for config `c`."
+    from mint.data.counterfactual_pairs import load_pairs
+    from mint.train.train_mte import split_pairs
+    pairs = load_pairs(c.data.pairs_dir, max_pairs=c.data.max_pairs, align=c.data.align)
+    train, val = split_pairs(pairs, c.data.val_fraction, c.seed, by=c.data.val_split)
+    ids = {p.metadata.get("id") for p in val}
+    return train, [s for s in train_scenarios if s.id in ids]
+
+# %% ../nbs/15_pipeline.ipynb #3d51b61c
+def _tuned(c:MintConfig, model, tok, val, mte, saes, train, names)->dict:
+    "The strengths of `names` tuned on `val` (or the one configured strength when there is one or no validation scenario)."
+    from mint.eval import tune_scales
+    if len(c.eval.scales) == 1 or not val:
+        if not val: print(f"[mint] no validation scenarios (no held-out pair matches a training scenario): strengths not tuned, {c.eval.scales[0]:g}")
+        return dict(chosen={n: c.eval.scales[0] for n in names})
+    t = tune_scales(model, tok, val, mte, saes, train, c.pairs.align, c.eval.scales, names, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
+    print(f"[mint] strengths tuned on {t['n_scenarios']} validation scenarios (last-position gap closed): " +
+          "; ".join(f"{n} {t['chosen'][n]:g} (" + ", ".join(f"{s:g}: {v:.3f}" for s,v in t['closed_last'][n].items()) + ")" for n in names))
+    return t
+
+# %% ../nbs/15_pipeline.ipynb #6512a737
+def _seed_spread(c:MintConfig, model, tok, scenarios, saes, ev)->dict:
+    "Each seed's MTE results on the test scenarios, and their mean, standard deviation, min and max."
+    from mint.eval import evaluate_behaviour
     from mint.models.mte import MechanisticToolEditor
-    from mint.data.store import open_store
+    keys, per = ("closed_last", "closed_aligned", "hit_rate"), [dict(seed=c.seed, **{k: ev["summary"]["conditions"]["mte"][k] for k in ("closed_last", "closed_aligned", "hit_rate")})]
+    for k in seed_configs(c)[1:]:
+        mte = MechanisticToolEditor.load(Path(k.mte.save_dir)/"mte_final.pt", device=c.model.device)
+        train, val = training_split(k, scenarios["train"])
+        sc = _tuned(k, model, tok, val, mte, saes, train, ("mte",))["chosen"]
+        e = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, c.pairs.align, ("none", "mte"), sc, batch_size=c.eval.batch_size,
+                               max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=k.seed, n_boot=10)
+        per.append(dict(seed=k.seed, scale=sc["mte"], **{x: e["summary"]["conditions"]["mte"][x] for x in keys}))
+    col = lambda x: torch.tensor([p[x] for p in per], dtype=torch.float64)
+    return dict(per_seed=per, **{x: dict(mean=col(x).mean().item(), std=col(x).std().item() if len(per) > 1 else 0.0, min=col(x).min().item(), max=col(x).max().item()) for x in keys})
+
+# %% ../nbs/15_pipeline.ipynb #876f1517
+def _eval_settings(c:MintConfig, scenarios)->dict:
+    "What an evaluation depends on: the MTE checkpoints, the scenarios and every evaluation setting."
     from mint.data.generate import _digest
+    cks = [Path(k.mte.save_dir)/"mte_final.pt" for k in seed_configs(c)]
+    return dict(mte=[[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in cks], scenarios=_digest(scenarios["test"] + scenarios["train"]),
+                align=c.pairs.align, max_answer_tokens=c.pairs.max_answer_tokens, seed=c.seed, pairs=str(c.data.pairs_dir),
+                data=c.to_dict()["data"], eval={k: v for k,v in c.to_dict()["eval"].items() if k != "out_dir"})
+
+def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
+    "Tune the strengths on validation scenarios, evaluate on the test scenarios; writes eval.json, eval.png and eval.md to `eval.out_dir`."
+    from mint.eval import evaluate_behaviour, summary_table, plot_behaviour, SCALED
+    from mint.models.mte import MechanisticToolEditor
     ck = Path(c.mte.save_dir)/"mte_final.pt"
     if not ck.exists(): raise FileNotFoundError(f"{ck}: no trained MTE; run mint-train --config_path {c.source} first")
-    out = Path(c.eval.out_dir); out.mkdir(parents=True, exist_ok=True)
-    st = ck.stat()
-    settings = dict(mte=str(ck), mte_size=st.st_size, mte_mtime=st.st_mtime_ns, scenarios=_digest(scenarios["test"]), align=c.pairs.align,
-                    conditions=list(c.eval.conditions), max_answer_tokens=c.pairs.max_answer_tokens, seed=c.seed, pairs=str(c.data.pairs_dir))
+    out, settings = Path(c.eval.out_dir), _eval_settings(c, scenarios)
+    out.mkdir(parents=True, exist_ok=True)
     f = out/"eval.json"
     if f.exists() and (old := json.loads(f.read_text())).get("settings") == settings:
-        print(f"[mint] {f} was made from this MTE and these scenarios; not evaluating again")
+        print(f"[mint] {shown(f)} was made from this MTE and these scenarios; not evaluating again")
         return old
     mte = MechanisticToolEditor.load(ck, device=c.model.device)
-    ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, open_store(c.data.pairs_dir), align=c.pairs.align,
-                            conditions=tuple(c.eval.conditions), batch_size=c.eval.batch_size, max_answer_tokens=c.pairs.max_answer_tokens, seed=c.seed)
+    train, val = training_split(c, scenarios["train"])
+    names = tuple(n for n in SCALED if n in c.eval.conditions)
+    tuned = _tuned(c, model, tok, val, mte, saes, train, names)
+    ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, align=c.pairs.align, conditions=tuple(c.eval.conditions),
+                            scales=tuned["chosen"], single_layer=c.eval.single_layer, batch_size=c.eval.batch_size,
+                            max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=c.seed, n_boot=c.eval.n_boot)
+    ev["tuning"] = tuned
+    if c.eval.seeds > 1: ev["seeds"] = _seed_spread(c, model, tok, scenarios, saes, ev)
     ev["settings"] = settings
     f.write_text(json.dumps(ev, indent=1, ensure_ascii=False))
-    (out/"eval.md").write_text(summary_table(ev) + "\n")
+    (out/"eval.md").write_text(eval_report(ev) + "\n")
     plot_behaviour(ev, out/"eval.png")
     return ev
+
+# %% ../nbs/15_pipeline.ipynb #b1f285ad
+def eval_report(ev:dict)->str:
+    "The evaluation's tables, with the seeds' spread when there is one."
+    from mint.eval import summary_table
+    rep = summary_table(ev)
+    if "seeds" in ev:
+        s = ev["seeds"]
+        rep += (f"\n\n**Across {len(s['per_seed'])} training seeds** (the MTE at each seed's tuned strength): gap closed (last) "
+                f"{s['closed_last']['mean']:.3f} ± {s['closed_last']['std']:.3f} (min {s['closed_last']['min']:.3f}, max {s['closed_last']['max']:.3f}); "
+                f"window {s['closed_aligned']['mean']:.3f} ± {s['closed_aligned']['std']:.3f}; hit rate {s['hit_rate']['mean']:.3f} ± {s['hit_rate']['std']:.3f}.")
+    return rep
 
 # %% ../nbs/15_pipeline.ipynb #16ca7e53
 STAGES = ("model", "scenarios", "saes", "pairs", "train", "eval")
@@ -131,7 +208,6 @@ def run_pipeline(config, # a MintConfig or the path of its YAML
                  stages=STAGES, # which stages to run (the model, scenarios and SAEs load whenever a later stage needs them)
                 )->dict:
     "Run `stages` of the real path for `config`; returns what they made and their times."
-    from mint.eval import summary_table
     c = config if isinstance(config, MintConfig) else load_config(config)
     t, res = _Timer(), {}
     need_model = bool({"saes", "pairs", "eval"} & set(stages))
@@ -142,8 +218,8 @@ def run_pipeline(config, # a MintConfig or the path of its YAML
     if "train" in stages: res["mte"] = t("train", stage_train, c)
     if "eval" in stages:
         res["eval"] = t("eval", stage_eval, c, res["model"], res["tok"], res["scenarios"], res["saes"])
-        print(summary_table(res["eval"]))
-        print(f"[mint] evaluation: {Path(c.eval.out_dir)/'eval.json'}, {Path(c.eval.out_dir)/'eval.png'}")
+        print(eval_report(res["eval"]))
+        print(f"[mint] evaluation: {shown(Path(c.eval.out_dir)/'eval.json')}, {shown(Path(c.eval.out_dir)/'eval.png')}")
     res["times"] = t.times
     return res
 

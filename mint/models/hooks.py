@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import torch
 
 # %% auto #0
-__all__ = ['mte_edit', 'patch_hidden', 'apply_mte']
+__all__ = ['edit_keeps_error', 'mte_edit', 'patch_hidden', 'apply_mte']
 
 # %% ../../nbs/05b_models.hooks.ipynb #abd525bd
 def _where(h, positions):
@@ -28,8 +28,20 @@ def _edit_hidden(h, fn, positions):
     out[sel] = fn(h[sel]).to(h.dtype)
     return out
 
-def mte_edit(mte, sae, layer, strength:float=1.0, preserve_error:bool=True):
-    "A function (…, d) -> (…, d) that applies `mte`'s edit at `layer` through `sae`."
+def edit_keeps_error(mte, # a MechanisticToolEditor
+                     preserve_error:bool|None=None, # an explicit choice, checked against the objective
+                    )->bool:
+    "Whether `mte`'s edit keeps the SAE error: its objective decides, and a contradicting `preserve_error` is refused."
+    obj = getattr(mte, 'objective', 'spec')
+    keep = obj == 'residual'
+    if preserve_error is not None and bool(preserve_error) != keep:
+        raise ValueError(f"this MTE was trained with objective {obj!r}, so its edit is applied with preserve_error={keep}; "
+                         f"preserve_error={preserve_error} would apply a different edit from the one it learned")
+    return keep
+
+def mte_edit(mte, sae, layer, strength:float=1.0, preserve_error:bool|None=None):
+    "A function (…, d) -> (…, d) that applies `mte`'s edit at `layer` through `sae`, as its objective says."
+    preserve_error = edit_keeps_error(mte, preserve_error)
     def f(x):
         x = x.to(sae.W_enc.dtype)
         phi = sae.encode(x)
@@ -53,19 +65,21 @@ def _layers_of(model):
 def patch_hidden(model, # a Hugging Face causal LM (Llama-architecture: model.model.layers)
                  fns:dict, # layer -> function of the selected hidden states, returning their replacement
                  positions=None, # None, a list of positions of each call, or a (B, T) bool mask
+                 step_fns:dict|None=None, # layer -> function of (B, 1, d) hidden states, applied at each one-token call
                 ):
     "Context manager: while active, `model`'s hidden states at each layer in `fns` are replaced by `fns[l]` of them."
-    blocks = _layers_of(model)
-    for l in fns:
+    blocks, step_fns = _layers_of(model), step_fns or {}
+    for l in {*fns, *step_fns}:
         if not 0 <= l < len(blocks): raise IndexError(f"layer {l} is out of range; the model has {len(blocks)} layers")
-    def hook(fn):
+    def hook(fn, step):
         @torch.no_grad()
         def f(module, inputs, output):
             h = output[0] if isinstance(output, tuple) else output  # transformers 4.x hands a tuple, 5.x a tensor
-            h = _edit_hidden(h, fn, positions)
+            if step is not None and h.shape[1] == 1: h = step(h).to(h.dtype)
+            elif fn is not None: h = _edit_hidden(h, fn, positions)
             return (h, *output[1:]) if isinstance(output, tuple) else h
         return f
-    handles = [blocks[l].register_forward_hook(hook(fn)) for l,fn in fns.items()]
+    handles = [blocks[l].register_forward_hook(hook(fns.get(l), step_fns.get(l))) for l in sorted({*fns, *step_fns})]
     try: yield model
     finally:
         for hd in handles: hd.remove()
@@ -78,15 +92,17 @@ def apply_mte(model, # a Hugging Face causal LM (Llama-architecture: model.model
               layers=None, # the layers to edit (default: the MTE's)
               positions=None, # None, a list of positions of each forward call, or a (B, T) bool mask
               strength:float=1.0, # scale of the edit
-              preserve_error:bool=True, # keep the SAE's reconstruction error
+              preserve_error:bool|None=None, # None: as the MTE's objective says; a contradicting choice is refused
+              generated:bool=False, # also edit each token that generate() decodes (the one-token calls)
              ):
     "Context manager: while active, `model`'s hidden states at `layers` carry the MTE's edit."
     layers, blocks = list(layers or mte.layers), _layers_of(model)
     for l in layers:
         if l not in saes: raise KeyError(f"apply_mte: no SAE for layer {l}")
         if not 0 <= l < len(blocks): raise IndexError(f"apply_mte: layer {l} is out of range; the model has {len(blocks)} layers")
+    fns = {l: mte_edit(mte, saes[l], l, strength, preserve_error) for l in layers}
     was = mte.training
     mte.eval()
     try:
-        with patch_hidden(model, {l: mte_edit(mte, saes[l], l, strength, preserve_error) for l in layers}, positions): yield model
+        with patch_hidden(model, fns, positions, fns if generated else None): yield model
     finally: mte.train(was)
