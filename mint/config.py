@@ -120,6 +120,7 @@ class EvalConfig:
     batch_size: int = 8  # scenarios per batch
     conditions: list[Condition] = field(default_factory=lambda: list(choices(Condition)))
     max_new_tokens: int = 64  # greedy answers run to the end of the turn, or this many tokens
+    generate: list[Condition] = field(default_factory=lambda: ["none", "mean_shift", "mean_shift_family", "random", "mte", "oracle_hidden"])  # conditions that get greedy answers
     scales: list[float] = field(default_factory=lambda: [0.5, 1.0, 1.5, 2.0])  # edit strengths tried on validation scenarios
     single_layer: bool = True  # also report the MTE and the mean shift at each layer alone
     seeds: int = 1  # MTEs trained with seeds seed, seed+1, ...: their spread is reported

@@ -13,14 +13,14 @@ from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .config import Condition, choices
 from .data.scenarios import build_prompts, answer_hit
-from .data.generate import suffix_length, greedy_answers, _pad_left
+from .data.generate import suffix_length
 from .models.hooks import patch_hidden, mte_edit
 from .train.train_mte import mean_shift, mean_shift_rows
 
 # %% auto #0
 __all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'kl_rows', 'Cond', 'conditions_for', 'At', 'window_at',
-           'EditContext', 'edit_fn', 'step_fn', 'eval_runs', 'strata_resample', 'wilson', 'closed_gap', 'verdict',
-           'summarize', 'evaluate_behaviour', 'tune_scales', 'summary_table', 'plot_behaviour']
+           'EditContext', 'edit_fn', 'step_fn', 'render', 'layout', 'strata_resample', 'wilson', 'closed_gap',
+           'verdict', 'summarize', 'evaluate_behaviour', 'tune_scales', 'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #b0f8d9a2
 CONDITIONS = choices(Condition)
@@ -116,29 +116,29 @@ def step_fn(c:Cond, l:int, ctx:EditContext, S:int):
         return edit_fn(c, l, ctx, At(torch.arange(B), torch.full((B,), S)))(h[:, 0])[:, None]
     return f
 
-# %% ../nbs/14_eval.ipynb #220f7548
-def eval_runs(model, tok, batch, # the LM, its tokenizer and a list of scenarios
-              max_answer_tokens:int, # answer tokens in the teacher-forced window (as in the pairs)
-              max_new_tokens:int, # cap of the with-tool answer's generation
-             )->dict:
-    "Token ids of the prompts and of both teacher-forced runs, suffix and window lengths, and the with-tool answers."
+# %% ../nbs/14_eval.ipynb #a212eed6
+def render(tok, batch)->tuple:
+    "Token ids of the no-tool and with-tool prompts of `batch`, and the length of the suffix they share."
     texts = [build_prompts(tok, s) for s in batch]
     n_suf = [suffix_length(tok, a, b, s.query, s.tool_output) for (a,b),s in zip(texts, batch)]
-    full = greedy_answers(model, tok, [b for _,b in texts], max_new_tokens)
-    ans = [a[:max_answer_tokens] for a in full]
     enc = lambda t: tok(t, add_special_tokens=False)["input_ids"]
-    prompt = [enc(a) for a,_ in texts]
-    return dict(prompt=prompt, no=[p + x for p,x in zip(prompt, ans)], wi=[enc(b) + x for (_,b),x in zip(texts, ans)],
-                n_suf=n_suf, n_al=[s + len(x) for s,x in zip(n_suf, ans)], ans=ans, text=tok.batch_decode(full, skip_special_tokens=True))
+    return [enc(a) for a,_ in texts], [enc(b) for _,b in texts], n_suf
+
+def layout(prompts:list, answers:list, pad_id:int)->tuple:
+    "(ids, mask) (B, P + A) with each prompt ending at column `P` and its answer after it; and `P`."
+    P, A = max(map(len, prompts)), max(map(len, answers), default=0)
+    ids, mask = torch.full((len(prompts), P + A), pad_id, dtype=torch.long), torch.zeros(len(prompts), P + A, dtype=torch.long)
+    for i,(p,a) in enumerate(zip(prompts, answers)):
+        ids[i, P-len(p):P+len(a)], mask[i, P-len(p):P+len(a)] = torch.tensor(p + a, dtype=torch.long), 1
+    return ids, mask, P
 
 # %% ../nbs/14_eval.ipynb #7f2369ed
-def _window(T, n_al, n_suf, answer_edited:bool):
-    "(window mask, edit mask) (B, T) of a left-padded batch of length `T`."
-    B = len(n_al)
-    win, edit = torch.zeros(B, T, dtype=torch.bool), torch.zeros(B, T, dtype=torch.bool)
-    for i,(n,s) in enumerate(zip(n_al, n_suf)):
-        win[i, T-n:] = True
-        edit[i, T-n:T-n+(n if answer_edited else s)] = True
+def _window(P:int, T:int, n_suf:list, n_ans:list, answer_edited:bool):
+    "(window mask, edit mask) (B, T) of a batch laid out around column `P`."
+    win, edit = torch.zeros(len(n_suf), T, dtype=torch.bool), torch.zeros(len(n_suf), T, dtype=torch.bool)
+    for i,(s,a) in enumerate(zip(n_suf, n_ans)):
+        win[i, P-s:P+a] = True
+        edit[i, P-s:P+(a if answer_edited else 0)] = True
     return win, edit
 
 # %% ../nbs/14_eval.ipynb #622c5651
@@ -149,87 +149,101 @@ def _cache_kw(model)->str:
     return "cache" if "cache" in inspect.signature(type(model).forward).parameters else "past_key_values"
 
 @torch.no_grad()
-def _prefix_cache(model, ids, mask, K):
-    "The key-value cache of all but the last `K` positions of the batch (None if there are none)."
-    if ids.shape[1] <= K: return None
-    out = model(input_ids=ids[:, :-K], attention_mask=mask[:, :-K], position_ids=_positions(mask)[:, :-K], use_cache=True)
+def _prefix_cache(model, ids, mask, C:int):
+    "The key-value cache of the first `C` columns of the batch (None if there are none)."
+    if C <= 0: return None
+    out = model(input_ids=ids[:, :C], attention_mask=mask[:, :C], position_ids=_positions(mask)[:, :C], use_cache=True)
     return getattr(out, _cache_kw(model))
 
-# %% ../nbs/14_eval.ipynb #9ae91d90
+# %% ../nbs/14_eval.ipynb #911e9899
+def _batch(model, tok, prompts, answers, n_suf, answer_edited:bool, pre=None)->dict:
+    "Ids, mask, `P`, `C`, window, edit and suffix masks and the prefix cache of `prompts` followed by `answers`."
+    ids, mask, P = layout(prompts, answers, tok.pad_token_id)
+    n_ans, C = [len(a) for a in answers], P - max(max(n_suf), 2)
+    win, edit = _window(P, ids.shape[1], n_suf, n_ans, answer_edited)
+    dev = lambda *t: [x.to(model.device) for x in t]
+    ids, mask, win, edit, suf = dev(ids, mask, win, edit, _window(P, ids.shape[1], n_suf, n_ans, False)[1])
+    return dict(ids=ids, mask=mask, P=P, C=C, win=win, edit=edit, suf=suf, n_suf=n_suf, ans=answers,
+                pre=pre if pre is not None else _prefix_cache(model, ids, mask, C))
+
+# %% ../nbs/14_eval.ipynb #d296d3dc
 @torch.no_grad()
-def _with_tool(model, tok, r, layers, answer_edited):
-    "Window log-probs (N, V), hidden states at the edited window and suffix positions, answer log-probs (B,) of the with-tool runs `r`."
-    ids, mask = (t.to(model.device) for t in _pad_left(r["wi"], tok.pad_token_id))
-    K = max(r["n_al"])  # logits are needed at the last K positions only: the LM head is a large share of the cost
-    out = model(input_ids=ids, attention_mask=mask, position_ids=_positions(mask), output_hidden_states=True, logits_to_keep=K)
-    win, edit = (t.to(model.device) for t in _window(ids.shape[1], r["n_al"], r["n_suf"], answer_edited))
-    suf = _window(ids.shape[1], r["n_al"], r["n_suf"], False)[1].to(model.device)
-    lp = out.logits[win[:, -K:]].float().log_softmax(-1)
-    h = lambda m: {l: out.hidden_states[l + 1][m].float() for l in layers}  # hidden_states[l+1] is block l's output
-    return lp, h(edit), h(suf), _answer_logprob(lp, r).cpu()
+def _teacher_forced(model, b, fns:dict, hidden:bool=False):
+    "Window log-probs (N, V) of batch `b` with `fns` at its edit mask (and the model output, if `hidden`)."
+    C = b["C"]
+    with patch_hidden(model, fns, b["edit"][:, C:]):
+        out = model(input_ids=b["ids"][:, C:], attention_mask=b["mask"], position_ids=_positions(b["mask"])[:, C:], output_hidden_states=hidden,
+                    use_cache=b["pre"] is not None, **{_cache_kw(model): copy.deepcopy(b["pre"])})
+    lp = out.logits[b["win"][:, C:]].float().log_softmax(-1)
+    return (lp, out) if hidden else lp
 
-# %% ../nbs/14_eval.ipynb #2c4bcdea
-def _targets(r):
+# %% ../nbs/14_eval.ipynb #d72a7f19
+@torch.no_grad()
+def _greedy(model, tok, b, fns:dict, steps:dict|None, max_new_tokens:int)->list[list[int]]:
+    "Greedy answer ids of batch `b`'s prompts, with `fns` at the suffix and `steps` at each generated token, cut at the end of the turn."
+    C, P = b["C"], b["P"]
+    with patch_hidden(model, fns, b["suf"][:, C:P], steps):
+        gen = model.generate(input_ids=b["ids"][:, :P], attention_mask=b["mask"][:, :P], max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, **{_cache_kw(model): copy.deepcopy(b["pre"])})
+    stop = {tok.eos_token_id, tok.pad_token_id}
+    return [row[:next((k for k,t in enumerate(row) if t in stop), len(row))] for row in gen[:, P:].tolist()]
+
+# %% ../nbs/14_eval.ipynb #70b10858
+def _targets(n_suf, ans):
     "The next token (N,) at each window position: the answer's tokens, -1 where there is none."
-    return torch.cat([torch.tensor([-1] * (s - 1) + a + [-1], dtype=torch.long) for a,s in zip(r["ans"], r["n_suf"])])
+    return torch.cat([torch.tensor([-1] * (s - 1) + a + [-1], dtype=torch.long) for a,s in zip(ans, n_suf)])
 
-def _answer_logprob(lp, r):
+def _answer_logprob(lp, n_suf, ans):
     "Per scenario, the summed log-probability (B,) of its answer's tokens under window log-probs `lp` (N, V)."
-    tgt, row = _targets(r).to(lp.device), torch.cat([torch.full((n,), i) for i,n in enumerate(r["n_al"])]).to(lp.device)
+    tgt = _targets(n_suf, ans).to(lp.device)
+    row = torch.cat([torch.full((s + len(a),), i) for i,(s,a) in enumerate(zip(n_suf, ans))]).to(lp.device)
     has = tgt >= 0
     tok_lp = torch.zeros(len(tgt), device=lp.device)
     tok_lp[has] = lp[has].gather(-1, tgt[has, None])[:, 0]
-    return torch.zeros(len(r["n_al"]), device=lp.device).index_add_(0, row, tok_lp)
+    return torch.zeros(len(ans), device=lp.device).index_add_(0, row, tok_lp)
 
-# %% ../nbs/14_eval.ipynb #9192e667
+# %% ../nbs/14_eval.ipynb #99bea9f9
 @torch.no_grad()
-def _teacher_forced(model, b, c:Cond, ctx:EditContext):
-    "Window log-probs (N, V) of the no-tool batch `b` under condition `c`."
-    K = b["K"]
-    fns = {l: edit_fn(c, l, ctx, b["at"]) for l in c.layers} if c.base != "none" else {}
-    with patch_hidden(model, fns, b["edit"][:, -K:]):
-        out = model(input_ids=b["ids"][:, -K:], attention_mask=b["mask"], position_ids=_positions(b["mask"])[:, -K:],
-                    logits_to_keep=K, use_cache=b["pre"] is not None, **{_cache_kw(model): copy.deepcopy(b["pre"])})
-    return out.logits[b["win"][:, -K:]].float().log_softmax(-1)
+def _with_tool(model, tok, prompts, n_suf, layers, answer_edited, max_answer_tokens, max_new_tokens):
+    "The with-tool batch `b`, its whole answers, window log-probs (N, V), hidden states at edited and suffix positions, answer log-probs (B,)."
+    b0 = _batch(model, tok, prompts, [[]] * len(prompts), n_suf, False)
+    full = _greedy(model, tok, b0, {}, None, max_new_tokens)
+    b = _batch(model, tok, prompts, [a[:max_answer_tokens] for a in full], n_suf, answer_edited, pre=b0["pre"])
+    lp, out = _teacher_forced(model, b, {}, hidden=True)
+    h = lambda m: {l: out.hidden_states[l + 1][m[:, b["C"]:]].float() for l in layers}  # hidden_states[l+1] is block l's output
+    return b, full, lp, h(b["edit"]), h(b["suf"]), _answer_logprob(lp, n_suf, b["ans"]).cpu()
 
-# %% ../nbs/14_eval.ipynb #2e8ddd95
-@torch.no_grad()
-def _generate(model, tok, p, c:Cond, ctx:EditContext, S:int, max_new_tokens:int)->list[str]:
-    "Greedy answers of the no-tool prompts `p` under condition `c`."
-    K = p["K"]
-    fns = {l: edit_fn(c, l, ctx, p["at"]) for l in c.layers} if c.base != "none" else {}
-    steps = {l: step_fn(c, l, ctx, S) for l in c.layers} if c.base in GENERATED else None
-    with patch_hidden(model, fns, p["edit"][:, -K:], steps):
-        gen = model.generate(input_ids=p["ids"], attention_mask=p["mask"], max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, **{_cache_kw(model): copy.deepcopy(p["pre"])})
-    return [t.strip() for t in tok.batch_decode(gen[:, p["ids"].shape[1]:], skip_special_tokens=True)]
+# %% ../nbs/14_eval.ipynb #e5370dc9
+def _fns(c:Cond, ctx:EditContext, at:At)->dict:
+    "Layer -> edit function of condition `c` at the positions `at` (none for `none`)."
+    return {l: edit_fn(c, l, ctx, at) for l in c.layers} if c.base != "none" else {}
 
-# %% ../nbs/14_eval.ipynb #2cb9e5f8
-def _no_tool_batch(model, tok, seqs, n_al, n_suf, answer_edited, S, h_with, K):
-    "Ids, mask, window and edit masks, `At` and prefix cache of the left-padded no-tool sequences `seqs`."
-    ids, mask = (t.to(model.device) for t in _pad_left(seqs, tok.pad_token_id))
-    win, edit = (t.to(model.device) for t in _window(ids.shape[1], n_al, n_suf, answer_edited))
-    return dict(ids=ids, mask=mask, win=win, edit=edit, K=K, at=window_at(n_al, n_suf, S, answer_edited, h_with),
-                pre=_prefix_cache(model, ids, mask, K))
+def _record(s, i, full_text, lp_ans_w):
+    "A scenario's record with its with-tool answer."
+    return dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=full_text[i].strip(), answer_logprob=lp_ans_w[i].item(),
+                hit=answer_hit(s.answer, full_text[i]) if s.answer else None))
 
 # %% ../nbs/14_eval.ipynb #1b351cc0
 @torch.no_grad()
 def _eval_batch(model, tok, batch, ctx:EditContext, conds:list[Cond], answer_edited:bool, max_answer_tokens:int,
-                max_new_tokens:int, generate:bool=True)->list[dict]:
-    "Per-scenario records of `batch` under each condition of `conds`."
+                max_new_tokens:int, generate=True)->list[dict]:
+    "Per-scenario records of `batch` under each condition of `conds`; greedy answers for those in `generate` (or all, or none)."
     layers, S = sorted(ctx.saes), ctx.ms[None][min(ctx.saes)].shape[0] - 1
-    r = eval_runs(model, tok, batch, max_answer_tokens, max_new_tokens)
-    lp_w, h_w, h_wp, lp_ans_w = _with_tool(model, tok, r, layers, answer_edited)
-    b = _no_tool_batch(model, tok, r["no"], r["n_al"], r["n_suf"], answer_edited, S, h_w, max(r["n_al"]))
-    p = _no_tool_batch(model, tok, r["prompt"], r["n_suf"], r["n_suf"], False, S, h_wp, max(max(r["n_suf"]), 2))  # 2: not a step call
-    row = torch.cat([torch.full((n,), i) for i,n in enumerate(r["n_al"])]).to(model.device)
-    last = torch.cat([torch.arange(n) == s - 1 for n,s in zip(r["n_al"], r["n_suf"])]).to(model.device)
-    recs = [dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=r["text"][i].strip(), hit=answer_hit(s.answer, r["text"][i]) if s.answer else None,
-                 answer_logprob=lp_ans_w[i].item())) for i,s in enumerate(batch)]
+    p_no, p_wi, n_suf = render(tok, batch)
+    bw, full, lp_w, h_w, h_wp, lp_ans_w = _with_tool(model, tok, p_wi, n_suf, layers, answer_edited, max_answer_tokens, max_new_tokens)
+    b = _batch(model, tok, p_no, bw["ans"], n_suf, answer_edited)
+    n_al = [s + len(a) for s,a in zip(n_suf, b["ans"])]
+    at, at_p = window_at(n_al, n_suf, S, answer_edited, h_w), window_at(n_suf, n_suf, S, False, h_wp)
+    row = torch.cat([torch.full((n,), i) for i,n in enumerate(n_al)]).to(model.device)
+    last = torch.cat([torch.arange(n) == s - 1 for n,s in zip(n_al, n_suf)]).to(model.device)
+    recs = [_record(s, i, tok.batch_decode(full, skip_special_tokens=True), lp_ans_w) for i,s in enumerate(batch)]
     for c in conds:
-        lp = _teacher_forced(model, b, c, ctx)
-        kl, alp = kl_rows(lp_w, lp), _answer_logprob(lp, r).cpu()
-        texts = _generate(model, tok, p, c, ctx, S, max_new_tokens) if generate else [None] * len(batch)
+        lp = _teacher_forced(model, b, _fns(c, ctx, at))
+        kl, alp = kl_rows(lp_w, lp), _answer_logprob(lp, n_suf, b["ans"]).cpu()
+        texts = [None] * len(batch)
+        if generate if isinstance(generate, bool) else c.name in generate:
+            steps = {l: step_fn(c, l, ctx, S) for l in c.layers} if c.base in GENERATED else None
+            texts = [t.strip() for t in tok.batch_decode(_greedy(model, tok, b, _fns(c, ctx, at_p), steps, max_new_tokens), skip_special_tokens=True)]
         for i,(rec, s) in enumerate(zip(recs, batch)):
             rec[c.name] = dict(kl_aligned=kl[row == i].mean().item(), kl_last=kl[(row == i) & last].item(), answer_logprob=alp[i].item(),
                                text=texts[i], hit=answer_hit(s.answer, texts[i]) if s.answer and texts[i] is not None else None)
@@ -275,7 +289,7 @@ def _condition_summary(recs, c, idx):
         kc, kn = _col(recs, c, f"kl_{k}"), _col(recs, "none", f"kl_{k}")
         m[f"closed_{k}"], m[f"closed_{k}_ci"] = closed_gap(kc, kn), _ci(closed_gap(kc, kn, idx))
     hits = [r[c]["hit"] for r in recs if r[c]["hit"] is not None]
-    m["hit_rate"], *m["hit_rate_ci"] = wilson(sum(hits), len(hits))
+    m["hit_rate"], *m["hit_rate_ci"] = wilson(sum(hits), len(hits))  # None when no answer was generated
     return m
 
 # %% ../nbs/14_eval.ipynb #74e2830c
@@ -315,7 +329,7 @@ def evaluate_behaviour(model, tok, # the LM and its tokenizer
                        single_layer:bool=False, # add `mte@L` and `mean_shift@L`
                        batch_size:int=8, max_answer_tokens:int=24, max_new_tokens:int=64, seed:int=0,
                        n_boot:int=2000, # bootstrap resamples
-                       generate:bool=True, # generate greedy answers (False: the teacher-forced metrics only)
+                       generate=True, # which conditions get greedy answers: True (all), False (none) or a list of names
                       )->dict:
     "Per-scenario records and their summaries, overall and per family, for each condition on `scenarios`."
     layers = sorted(saes)
@@ -344,14 +358,14 @@ def tune_scales(model, tok, val_scenarios, mte, saes, train_pairs, align:str="su
     for i in tqdm(range(0, len(val_scenarios), batch_size), desc="tuning strengths", unit="batch"):
         batch = val_scenarios[i:i+batch_size]
         recs += _eval_batch(model, tok, batch, EditContext(mte, saes, ms, [s.family for s in batch], seed + i), conds,
-                            align == "suffix+answer", max_answer_tokens, 1, generate=False)
+                            align == "suffix+answer", max_answer_tokens, max_answer_tokens, generate=False)
     kn = _col(recs, "none", "kl_last")
     tried = {n: {s: closed_gap(_col(recs, f"{n}x{s}", "kl_last"), kn) for s in candidates} for n in names}
     return dict(chosen={n: max(t, key=t.get) for n,t in tried.items()}, closed_last=tried, n_scenarios=len(recs))
 
 # %% ../nbs/14_eval.ipynb #29647f8d
 def _f(v, p=3): return "–" if v is None else f"{v:.{p}f}"
-def _iv(v, ci, p=2): return "–" if v is None else f"{v:.{p}f} [{ci[0]:.{p}f}, {ci[1]:.{p}f}]"
+def _iv(v, ci, p=2): return "–" if v is None else f"{v:.{p}f} [{ci[0]:.{p}f}, {ci[1]:.{p}f}]"  # "–": not measured
 
 def _overall(s, n):
     rows = [f"**All {n} held-out scenarios** (95% intervals: paired bootstrap over scenarios within families; Wilson for hit rates)", "",
@@ -372,6 +386,15 @@ def _compare_rows(s):
                     f"{c['aligned']['diff']:+.3f} [{c['aligned']['ci'][0]:+.3f}, {c['aligned']['ci'][1]:+.3f}] {c['aligned']['verdict']} |")
     return rows
 
+def _family_compare_rows(ev):
+    fams = list(ev["families"])
+    rows = ["", "**The MTE against each reference at the last position, per family**", "",
+            "| MTE | reference | " + " | ".join(fams) + " |", "|---" * (len(fams) + 2) + "|"]
+    for k,c in enumerate(ev["summary"]["comparisons"]):
+        cells = [ev["families"][f]["comparisons"][k]["last"] for f in fams]
+        rows.append(f"| {c['condition']} | {c['reference']} | " + " | ".join(f"{x['diff']:+.2f} [{x['ci'][0]:+.2f}, {x['ci'][1]:+.2f}] {x['verdict']}" for x in cells) + " |")
+    return rows
+
 def _family_rows(ev, key, title, ci_key=None):
     fams = list(ev["families"])
     rows = ["", title, "", "| condition | " + " | ".join(fams) + " |", "|---" * (len(fams) + 1) + "|"]
@@ -383,7 +406,7 @@ def _family_rows(ev, key, title, ci_key=None):
 def summary_table(ev:dict)->str:
     "The evaluation as markdown: the overall table, the MTE against each reference, and per-family tables."
     rows = _overall(ev["summary"], ev["n_scenarios"]) + _compare_rows(ev["summary"])
-    rows += _family_rows(ev, "closed_last", "**Gap closed at the last position, per family**")
+    rows += _family_rows(ev, "closed_last", "**Gap closed at the last position, per family**") + _family_compare_rows(ev)
     rows += _family_rows(ev, "hit_rate", "**Hit rate, per family**")
     wt = {f: ev["families"][f]["with_tool"] for f in ev["families"]}
     rows += ["| *with tool* | " + " | ".join(f"{_iv(w['hit_rate'], w['hit_rate_ci'])} ({w['misses']} missed)" for w in wt.values()) + " |"]

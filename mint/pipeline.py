@@ -6,7 +6,7 @@ Docs: https://mint-dev.github.io/mint/pipeline.html.md"""
 
 # %% ../nbs/15_pipeline.ipynb #dad98b5f
 from __future__ import annotations
-import copy, hashlib, json, logging, sys, time
+import copy, hashlib, json, logging, os, sys, time
 from pathlib import Path
 import fire
 import torch
@@ -21,9 +21,9 @@ __all__ = ['log', 'STAGES', 'pairs_main', 'eval_main', 'run_main', 'shown', 'sta
 log = logging.getLogger("mint")
 
 def shown(path)->str:
-    "`path` as messages show it: relative to the working directory when it lies inside it."
-    p = Path(path).resolve()
-    return str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
+    "`path` as messages show it: relative to the working directory when it is at most two folders up, else absolute."
+    r = os.path.relpath(Path(path).resolve(), Path.cwd())
+    return r if not r.startswith(os.path.join(os.pardir, os.pardir, os.pardir)) else str(Path(path).resolve())
 
 class _Timer:
     "Seconds per stage, printed as each ends."
@@ -57,12 +57,16 @@ def stage_scenarios(c:MintConfig)->dict:
     return out
 
 # %% ../nbs/15_pipeline.ipynb #44800d64
-def stage_saes(c:MintConfig, model, tok, scenarios)->dict:
+def stage_saes(c:MintConfig, model, tok, scenarios,
+               train:bool=True, # train (or reuse) SAEs if `saes.train`; False: load the ones a pair run trained
+              )->dict:
     "Layer -> SAE: trained (or reused) if `saes.train`, then loaded and checked against `mte.feature_dim`."
     from mint.models.sae_loader import load_sae
     from mint.models.sae_train import train_saes, stdlib_corpus
     from mint.data.scenarios import build_prompts
-    if c.saes.train:
+    if c.saes.train and not train and (miss := [l for l in c.mte.layers if not Path(c.mte.sae_checkpoints[l]).exists()]):
+        raise FileNotFoundError(f"{shown(c.saes.out_dir)}: no trained SAE for layer(s) {miss}; run mint-pairs --config_path {c.source} first")
+    if c.saes.train and train:
         chat = [t for s in scenarios["train"] for t in build_prompts(tok, s)]
         train_saes(model, tok, c.mte.layers, c.saes.out_dir, texts=stdlib_corpus() + chat, n_tokens=c.saes.n_tokens,
                    seq_len=c.saes.seq_len, expansion_factor=c.saes.expansion_factor, k=c.saes.k, batch_size=c.saes.batch_size,
@@ -180,7 +184,7 @@ def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
     tuned = _tuned(c, model, tok, val, mte, saes, train, names)
     ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, align=c.pairs.align, conditions=tuple(c.eval.conditions),
                             scales=tuned["chosen"], single_layer=c.eval.single_layer, batch_size=c.eval.batch_size,
-                            max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=c.seed, n_boot=c.eval.n_boot)
+                            max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=c.seed, n_boot=c.eval.n_boot, generate=c.eval.generate)
     ev["tuning"] = tuned
     if c.eval.seeds > 1: ev["seeds"] = _seed_spread(c, model, tok, scenarios, saes, ev)
     ev["settings"] = settings
@@ -213,7 +217,7 @@ def run_pipeline(config, # a MintConfig or the path of its YAML
     need_model = bool({"saes", "pairs", "eval"} & set(stages))
     if need_model or "model" in stages: res["model"], res["tok"] = t("model", stage_model, c)
     if need_model or "scenarios" in stages: res["scenarios"] = t("scenarios", stage_scenarios, c)
-    if need_model: res["saes"] = t("saes", stage_saes, c, res["model"], res["tok"], res["scenarios"])
+    if need_model: res["saes"] = t("saes", stage_saes, c, res["model"], res["tok"], res["scenarios"], bool({"saes", "pairs"} & set(stages)))
     if "pairs" in stages: res["pairs"] = t("pairs", stage_pairs, c, res["model"], res["tok"], res["scenarios"], res["saes"])
     if "train" in stages: res["mte"] = t("train", stage_train, c)
     if "eval" in stages:

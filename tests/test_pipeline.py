@@ -57,9 +57,23 @@ def test_run_goes_end_to_end_and_reuses_its_stages(lm):
     assert r.returncode == 0, r.stderr[-3000:]
     assert '| mte |' in r.stdout and 'stage eval' in r.stdout
     ev = json.loads((lm/'e2e/eval/eval.json').read_text())
-    assert set(ev['summary']) == {'none', 'mean_shift', 'mte'} and ev['n_scenarios'] == 8
+    assert ev['conditions'][:3] == ['none', 'mean_shift', 'mte'] and ev['n_scenarios'] == 8
+    assert [r['id'] for r in ev['scenarios']] == [json.loads(l)['id'] for l in (lm/'e2e/scenarios/test.jsonl').read_text().splitlines()]
+    assert 'strengths tuned on' in r.stdout and 'gap closed (last)' in r.stdout
     r2 = _run('mint-run', cfg)
     assert 'not training again' in r2.stdout and 'not evaluating again' in r2.stdout
+
+def test_eval_reads_the_users_own_scenario_files(lm):
+    "An existing MTE is evaluated on scenario files of the user's, with only the file keys changed."
+    cfg = _config(lm, 'own', scenarios={'n_train': 6})
+    assert _run('mint-run', cfg).returncode == 0
+    mine = [dict(family='weather', query=f'Weather in Zork {i}?', tool_name='get_weather', arguments={'city': f'Zork {i}'},
+                 tool_output=f'Zork {i}: {i}°C, fog', answer=f'{i}°C', id=f'mine-{i}') for i in range(3)]
+    f = lm/'mine.jsonl'; f.write_text(''.join(json.dumps(m) + '\n' for m in mine))
+    r = _run('mint-eval', _config(lm, 'own', scenarios={'n_train': 6, 'train_file': str(f), 'test_file': str(f)}, eval={'out_dir': 'own/eval_mine'}))
+    assert r.returncode == 0, r.stderr[-3000:]
+    ev = json.loads((lm/'own/eval_mine/eval.json').read_text())
+    assert [x['id'] for x in ev['scenarios']] == ['mine-0', 'mine-1', 'mine-2'] and 'no validation scenarios' in r.stdout
 
 def test_bad_inputs_end_in_one_line(lm):
     r = _run('mint-pairs', _config(lm, 'bad', mte={'hidden_dim': 64}))
