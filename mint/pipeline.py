@@ -168,7 +168,7 @@ def _eval_settings(c:MintConfig, scenarios)->dict:
 
 def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
     "Tune the strengths on validation scenarios, evaluate on the test scenarios; writes eval.json, eval.png and eval.md to `eval.out_dir`."
-    from mint.eval import evaluate_behaviour, summary_table, plot_behaviour, SCALED
+    from mint.eval import evaluate_behaviour, plot_behaviour, SCALED
     from mint.models.mte import MechanisticToolEditor
     ck = Path(c.mte.save_dir)/"mte_final.pt"
     if not ck.exists(): raise FileNotFoundError(f"{ck}: no trained MTE; run mint-train --config_path {c.source} first")
