@@ -57,7 +57,7 @@ class _Writer:
         if p.layers != self.layers: raise StoreError(f"{p.source}: has layers {p.layers}, the store has {self.layers}")
         for l in self.layers:
             for k in self.keys:
-                t, name = getattr(p,k)[l], f"{p.source or 'pair'} {k}[{l}]"
+                t, name = getattr(p,k)[l].to('cpu'), f"{p.source or 'pair'} {k}[{l}]"  # pairs made on a GPU are stored from host memory
                 if t.shape[-1] != (self.F if k.startswith('phi') else self.d): raise StoreError(f"{name}: width {t.shape[-1]} does not match the store")
                 if k.startswith('phi'):
                     idx, val, cnt = _csr(t)
