@@ -218,10 +218,10 @@ def _fns(c:Cond, ctx:EditContext, at:At)->dict:
     "Layer -> edit function of condition `c` at the positions `at` (none for `none`)."
     return {l: edit_fn(c, l, ctx, at) for l in c.layers} if c.base != "none" else {}
 
-def _record(s, i, full_text, lp_ans_w):
-    "A scenario's record with its with-tool answer."
-    return dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=full_text[i].strip(), answer_logprob=lp_ans_w[i].item(),
-                hit=answer_hit(s.answer, full_text[i]) if s.answer else None))
+def _record(s, text:str, lp_ans:float):
+    "A scenario's record with its with-tool answer `text` and that answer's log-probability."
+    return dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=text.strip(), answer_logprob=lp_ans,
+                hit=answer_hit(s.answer, text) if s.answer else None))
 
 # %% ../nbs/14_eval.ipynb #1b351cc0
 @torch.no_grad()
@@ -236,7 +236,7 @@ def _eval_batch(model, tok, batch, ctx:EditContext, conds:list[Cond], answer_edi
     at, at_p = window_at(n_al, n_suf, S, answer_edited, h_w), window_at(n_suf, n_suf, S, False, h_wp)
     row = torch.cat([torch.full((n,), i) for i,n in enumerate(n_al)]).to(model.device)
     last = torch.cat([torch.arange(n) == s - 1 for n,s in zip(n_al, n_suf)]).to(model.device)
-    recs = [_record(s, i, tok.batch_decode(full, skip_special_tokens=True), lp_ans_w) for i,s in enumerate(batch)]
+    recs = [_record(s, t, a) for s,t,a in zip(batch, tok.batch_decode(full, skip_special_tokens=True), lp_ans_w.tolist())]
     for c in conds:
         lp = _teacher_forced(model, b, _fns(c, ctx, at))
         kl, alp = kl_rows(lp_w, lp), _answer_logprob(lp, n_suf, b["ans"]).cpu()
