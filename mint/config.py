@@ -11,15 +11,12 @@ from typing import Literal
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'LossImpl', 'Dtype', 'ModelDtype', 'Family', 'Condition', 'ConfigError',
-           'choices', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig', 'PairGenConfig',
-           'EvalConfig', 'MintConfig', 'config_from_dict', 'load_config']
-
-# %% ../nbs/00_config.ipynb #4a82bf25
-class ConfigError(ValueError):
-    "A config file that cannot be used: the message names the file and every bad key."
+__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'LossImpl', 'Dtype', 'ModelDtype', 'Family', 'Condition', 'choices',
+           'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig', 'PairGenConfig', 'EvalConfig',
+           'MintConfig', 'ConfigError', 'config_from_dict', 'load_config']
 
 # %% ../nbs/00_config.ipynb #73d6268a
 Align = Literal["error", "last"]  # how `load_pairs` treats runs of different lengths
@@ -32,6 +29,7 @@ ModelDtype = Literal["float32", "bfloat16", "float16"]
 Family = Literal["weather", "calculator", "units", "lookup"]
 Condition = Literal["none", "sae", "mean_shift", "mean_shift_family", "random", "mte", "oracle_features", "oracle_target", "oracle_hidden"]
 
+# %% ../nbs/00_config.ipynb #90a48ed2
 def choices(tp)->tuple:
     "The allowed values of the `Literal` type `tp`."
     return typing.get_args(tp)
@@ -71,8 +69,9 @@ class MTEConfig:
     dtype: Dtype = "fp32"  # "bf16": autocast the step in bfloat16, with fp32 master weights and bf16 SAE decoders
     objective: Objective = "spec"  # "spec": the edited state is decode(phi + delta); "residual": h + delta @ W_dec
 
-    @property
-    def feature_dim(self): return self.hidden_dim * self.hidden_expansion
+# %% ../nbs/00_config.ipynb #262fe648
+@patch(as_prop=True)
+def feature_dim(self:MTEConfig): return self.hidden_dim * self.hidden_expansion
 
 # %% ../nbs/00_config.ipynb #ecf9f358
 @dataclass
@@ -84,6 +83,7 @@ class ModelConfig:
     device: str = "cpu"  # where the model runs ("cuda" on a GPU)
     cache_dir: str|None = None  # where the converted SmolLM2 is kept
 
+# %% ../nbs/00_config.ipynb #fa666dda
 @dataclass
 class ScenarioConfig:
     "The tool-use scenarios: files, or the seeded generator of `mint.data.scenarios`."
@@ -95,6 +95,7 @@ class ScenarioConfig:
     families: list[Family] = field(default_factory=lambda: list(choices(Family)))
     out_dir: str = "data/scenarios"  # where generated scenarios are written as JSONL
 
+# %% ../nbs/00_config.ipynb #7118798a
 @dataclass
 class SAETrainConfig:
     "SAEs trained with sparsify for a model that has none (`mint.models.sae_train`)."
@@ -106,6 +107,7 @@ class SAETrainConfig:
     k: int = 32  # active latents per token
     batch_size: int = 16  # chunks per step
 
+# %% ../nbs/00_config.ipynb #6db069a1
 @dataclass
 class PairGenConfig:
     "How pairs are made from the live model (`mint.data.generate`)."
@@ -113,6 +115,7 @@ class PairGenConfig:
     batch_size: int = 8  # scenarios per forward pass
     max_answer_tokens: int = 24  # length limit of the with-tool answer that pairs teacher-force
 
+# %% ../nbs/00_config.ipynb #e5ef4d4e
 @dataclass
 class EvalConfig:
     "The behavioural evaluation (`mint.eval`)."
@@ -142,27 +145,15 @@ class MintConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     source: str|None = None  # the file this config came from (set by `load_config`)
 
-    def to_dict(self): return asdict(self)
+# %% ../nbs/00_config.ipynb #a0ab191b
+@patch
+def to_dict(self:MintConfig): return asdict(self)
 
 # %% ../nbs/00_config.ipynb #900b63fa
 def _type_name(tp): return getattr(tp, '__name__', None) or str(tp).replace('typing.', '')
 
-def _coerce(v, tp, key):
-    "Return `v` as type `tp`, or raise `TypeError` that names `key`."
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin in (typing.Union, types.UnionType):
-        if v is None and type(None) in args: return None
-        inner = [a for a in args if a is not type(None)]
-        return _coerce(v, inner[0], key)
-    if origin is Literal:
-        if v in args: return v
-        raise TypeError(f"{key}: must be {' or '.join(map(repr, args))}, got {v!r}")
-    if origin is list:
-        if not isinstance(v, (list, tuple)): raise TypeError(f"{key}: expected a list, got {v!r}")
-        return [_coerce(o, args[0], f"{key}[{i}]") for i,o in enumerate(v)]
-    if origin is dict:
-        if not isinstance(v, dict): raise TypeError(f"{key}: expected a mapping, got {v!r}")
-        return {_coerce(k, args[0], f"{key} key {k!r}"): _coerce(o, args[1], f"{key}[{k!r}]") for k,o in v.items()}
+def _coerce_scalar(v, tp, key):
+    "`v` as the plain type `tp` (int, float, str or bool), or raise `TypeError` that names `key`."
     if tp is int:
         if isinstance(v, str) and v.strip().lstrip('-').isdigit(): return int(v)
         if isinstance(v, int) and not isinstance(v, bool): return v
@@ -174,84 +165,126 @@ def _coerce(v, tp, key):
         if isinstance(v, bool): return v
     raise TypeError(f"{key}: expected {_type_name(tp)}, got {v!r}")
 
+# %% ../nbs/00_config.ipynb #ed240060
+def _coerce_literal(v, tp, key):
+    "`v` if it is one of the words of `tp`, else a `TypeError` that names `key` and the words."
+    args = typing.get_args(tp)
+    if v in args: return v
+    raise TypeError(f"{key}: must be {' or '.join(map(repr, args))}, got {v!r}")
+
+# %% ../nbs/00_config.ipynb #6e5daf6e
+def _coerce(v, tp, key):
+    "Return `v` as type `tp`, or raise `TypeError` that names `key`."
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType): return _coerce_optional(v, tp, key)
+    if origin is Literal: return _coerce_literal(v, tp, key)
+    if origin is list: return _coerce_list(v, tp, key)
+    if origin is dict: return _coerce_dict(v, tp, key)
+    return _coerce_scalar(v, tp, key)
+
+# %% ../nbs/00_config.ipynb #62c37014
+def _coerce_optional(v, tp, key):
+    "`v` as the optional type `tp` (`X|None`): None stays None, anything else must be an `X`."
+    args = typing.get_args(tp)
+    if v is None and type(None) in args: return None
+    return _coerce(v, [a for a in args if a is not type(None)][0], key)
+
+# %% ../nbs/00_config.ipynb #47523033
+def _coerce_list(v, tp, key):
+    "`v` as the list type `tp`; a bad item is named by its index."
+    if not isinstance(v, (list, tuple)): raise TypeError(f"{key}: expected a list, got {v!r}")
+    t = typing.get_args(tp)[0]
+    return [_coerce(o, t, f"{key}[{i}]") for i,o in enumerate(v)]
+
+# %% ../nbs/00_config.ipynb #b92e7e05
+def _coerce_dict(v, tp, key):
+    "`v` as the mapping type `tp`; a bad key or value is named by its key."
+    if not isinstance(v, dict): raise TypeError(f"{key}: expected a mapping, got {v!r}")
+    kt, vt = typing.get_args(tp)
+    return {_coerce(k, kt, f"{key} key {k!r}"): _coerce(o, vt, f"{key}[{k!r}]") for k,o in v.items()}
+
+# %% ../nbs/00_config.ipynb #c2174f6d
+def _did_you_mean(k, options):
+    "A hint that names the one of `options` closest to the unknown key `k`, or ''."
+    close = difflib.get_close_matches(str(k), options, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+# %% ../nbs/00_config.ipynb #063fe01f
+def _coerce_into(kw, k, v, tp, key, problems):
+    "Set `kw[k]` to `v` as type `tp`, or add the problem (which names `key`) to `problems`."
+    try: kw[k] = _coerce(v, tp, key)
+    except TypeError as e: problems.append(str(e))
+
 # %% ../nbs/00_config.ipynb #88cbd9c2
 def _section(cls, d, name, problems):
     "Build dataclass `cls` from mapping `d`, adding each problem (unknown key, wrong type) to `problems`."
     if d is None: d = {}
     if not isinstance(d, dict):
-        problems.append(f"{name}: expected a mapping, got {d!r}"); return cls()
-    known = {f.name: f for f in fields(cls) if f.name != 'source'}
-    hints = typing.get_type_hints(cls)
-    kw = {}
+        problems.append(f"{name}: expected a mapping, got {d!r}")
+        return cls()
+    known, hints, kw = [f.name for f in fields(cls) if f.name != 'source'], typing.get_type_hints(cls), {}
     for k,v in d.items():
-        if k not in known:
-            close = difflib.get_close_matches(str(k), known, n=1)
-            problems.append(f"{name}.{k}: unknown key" + (f" (did you mean '{close[0]}'?)" if close else ""))
-            continue
-        try: kw[k] = _coerce(v, hints[k], f"{name}.{k}")
-        except TypeError as e: problems.append(str(e))
+        if k not in known: problems.append(f"{name}.{k}: unknown key" + _did_you_mean(k, known))
+        else: _coerce_into(kw, k, v, hints[k], f"{name}.{k}", problems)
     return cls(**kw)
+
+# %% ../nbs/00_config.ipynb #5e579a29
+def _at_least_1(sec, name, keys):
+    "A problem for each of the space-separated `keys` of section `sec` (called `name`) whose value is below 1."
+    return [f"{name}.{k}: must be at least 1, got {getattr(sec,k)}" for k in keys.split() if not getattr(sec,k) >= 1]
+
+# %% ../nbs/00_config.ipynb #fc483787
+def _check_mte(m:MTEConfig):
+    "Problems with the sizes and optimisation settings of `m`."
+    yield from _at_least_1(m, 'mte', 'steps batch_size checkpoint_every editor_hidden hidden_dim hidden_expansion')
+    if not m.lr > 0: yield f"mte.lr: must be positive, got {m.lr}"
+    if not m.l2_penalty >= 0: yield f"mte.l2_penalty: must be >= 0, got {m.l2_penalty}"
+    if not 0 <= m.dropout < 1: yield f"mte.dropout: must be in [0, 1), got {m.dropout}"
+    if not (m.edit_norm_cap is None or m.edit_norm_cap > 0): yield f"mte.edit_norm_cap: must be positive or null, got {m.edit_norm_cap}"
+
+# %% ../nbs/00_config.ipynb #d543a4af
+def _check_layers(m:MTEConfig):
+    "Problems with `m.layers`, the SAE behind each layer, and the original's fixed keys."
+    if not len(m.layers) > 0: yield "mte.layers: must name at least one layer"
+    if len(set(m.layers)) != len(m.layers): yield f"mte.layers: a layer is listed twice in {m.layers}"
+    if not all(l >= 0 for l in m.layers): yield f"mte.layers: layers are >= 0, got {m.layers}"
+    for l in m.layers:
+        if l not in m.sae_checkpoints: yield f"mte.sae_checkpoints: no SAE for layer {l} (every layer in mte.layers needs one)"
+    if m.feature_space != "sae": yield f"mte.feature_space: only 'sae' is supported, got {m.feature_space!r}"
+    if m.loss != "mse": yield f"mte.loss: only 'mse' is supported, got {m.loss!r}"
+
+# %% ../nbs/00_config.ipynb #5401bcf6
+def _check_data(d:DataConfig):
+    "Problems with the data section `d`."
+    if not 0 <= d.val_fraction < 1: yield f"data.val_fraction: must be in [0, 1), got {d.val_fraction}"
+    if not (d.max_pairs is None or d.max_pairs >= 1): yield f"data.max_pairs: must be at least 1 or null, got {d.max_pairs}"
+
+# %% ../nbs/00_config.ipynb #6f9ea2b5
+def _check_real_model(c:MintConfig):
+    "Problems with the `model`, `scenarios` and `saes` sections of `c`."
+    if c.model.provider != "hf": yield f"model.provider: only 'hf' (Hugging Face transformers) is supported, got {c.model.provider!r}"
+    yield from _at_least_1(c.scenarios, 'scenarios', 'n_train n_test')
+    yield from _at_least_1(c.saes, 'saes', 'n_tokens seq_len expansion_factor k batch_size')
+    if c.saes.train and c.saes.expansion_factor != c.mte.hidden_expansion:
+        yield f"saes.expansion_factor ({c.saes.expansion_factor}) must equal mte.hidden_expansion ({c.mte.hidden_expansion}): the MTE edits those SAEs' features"
+
+# %% ../nbs/00_config.ipynb #21156a23
+def _check_eval(e:EvalConfig):
+    "Problems with the evaluation section `e`."
+    yield from _at_least_1(e, 'eval', 'max_new_tokens seeds n_boot batch_size')
+    if not (len(e.scales) > 0 and all(x > 0 for x in e.scales)): yield f"eval.scales: must be positive numbers, got {e.scales}"
 
 # %% ../nbs/00_config.ipynb #9b9a1da8
 def _validate(c:MintConfig):
     "Problems with the values of config `c`, one line each."
-    m,d,p = c.mte,c.data,[]
-    def need(ok, msg):
-        if not ok: p.append(msg)
-    for k in 'steps batch_size checkpoint_every editor_hidden hidden_dim hidden_expansion'.split():
-        need(getattr(m,k) >= 1, f"mte.{k}: must be at least 1, got {getattr(m,k)}")
-    need(m.lr > 0, f"mte.lr: must be positive, got {m.lr}")
-    need(m.l2_penalty >= 0, f"mte.l2_penalty: must be >= 0, got {m.l2_penalty}")
-    need(0 <= m.dropout < 1, f"mte.dropout: must be in [0, 1), got {m.dropout}")
-    need(m.edit_norm_cap is None or m.edit_norm_cap > 0, f"mte.edit_norm_cap: must be positive or null, got {m.edit_norm_cap}")
-    need(len(m.layers) > 0, "mte.layers: must name at least one layer")
-    need(len(set(m.layers)) == len(m.layers), f"mte.layers: a layer is listed twice in {m.layers}")
-    need(all(l >= 0 for l in m.layers), f"mte.layers: layers are >= 0, got {m.layers}")
-    for l in m.layers: need(l in m.sae_checkpoints, f"mte.sae_checkpoints: no SAE for layer {l} (every layer in mte.layers needs one)")
-    need(m.feature_space == "sae", f"mte.feature_space: only 'sae' is supported, got {m.feature_space!r}")
-    need(m.loss == "mse", f"mte.loss: only 'mse' is supported, got {m.loss!r}")
-    need(0 <= d.val_fraction < 1, f"data.val_fraction: must be in [0, 1), got {d.val_fraction}")
-    need(d.max_pairs is None or d.max_pairs >= 1, f"data.max_pairs: must be at least 1 or null, got {d.max_pairs}")
-    need(c.model.provider == "hf", f"model.provider: only 'hf' (Hugging Face transformers) is supported, got {c.model.provider!r}")
-    for k in ('n_train', 'n_test'): need(getattr(c.scenarios, k) >= 1, f"scenarios.{k}: must be at least 1, got {getattr(c.scenarios, k)}")
-    for k in ('n_tokens', 'seq_len', 'expansion_factor', 'k', 'batch_size'): need(getattr(c.saes, k) >= 1, f"saes.{k}: must be at least 1, got {getattr(c.saes, k)}")
-    need(not c.saes.train or c.saes.expansion_factor == m.hidden_expansion,
-         f"saes.expansion_factor ({c.saes.expansion_factor}) must equal mte.hidden_expansion ({m.hidden_expansion}): the MTE edits those SAEs' features")
-    for k in ('max_new_tokens', 'seeds', 'n_boot', 'batch_size'): need(getattr(c.eval, k) >= 1, f"eval.{k}: must be at least 1, got {getattr(c.eval, k)}")
-    need(len(c.eval.scales) > 0 and all(x > 0 for x in c.eval.scales), f"eval.scales: must be positive numbers, got {c.eval.scales}")
-    return p
+    return [*_check_mte(c.mte), *_check_layers(c.mte), *_check_data(c.data), *_check_real_model(c), *_check_eval(c.eval)]
 
-# %% ../nbs/00_config.ipynb #4118ff18
-_sections = dict(data=DataConfig, mte=MTEConfig, model=ModelConfig, scenarios=ScenarioConfig, saes=SAETrainConfig,
-                 pairs=PairGenConfig, eval=EvalConfig)
-_scalars = dict(seed=int, run_name=str)
-_ignored = ('gpu', 'logging')
-
+# %% ../nbs/00_config.ipynb #df5af3bc
 def _resolve(p, base): return str(p) if base is None or Path(p).is_absolute() else str((Path(base)/p).resolve())
 
-def config_from_dict(d:dict, # the parsed YAML
-                     base=None, # folder that relative paths resolve against (None: leave them as written)
-                     source:str='<dict>', # the file name that errors name
-                    )->MintConfig:
-    "Build a checked `MintConfig` from mapping `d`."
-    if d is None: d = {}
-    if not isinstance(d, dict): raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(d).__name__}")
-    problems, kw = [], {}
-    for k,v in d.items():
-        if k in _sections: kw[k] = _section(_sections[k], v, k, problems)
-        elif k in _scalars:
-            try: kw[k] = _coerce(v, _scalars[k], k)
-            except TypeError as e: problems.append(str(e))
-        elif k in _ignored: logging.getLogger(__name__).warning(f"{source}: ignoring section '{k}' (mint does not use it)")
-        else:
-            close = difflib.get_close_matches(str(k), [*_sections, *_scalars], n=1)
-            problems.append(f"{k}: unknown top-level key" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    c = MintConfig(**kw, source=source)
-    if c.saes.train:  # SAEs that this run trains are where the MTE finds them, unless a layer names its own
-        c.mte.sae_checkpoints = {l: c.mte.sae_checkpoints.get(l, f"{c.saes.out_dir}/layer_{l}") for l in sorted({*c.mte.layers, *c.mte.sae_checkpoints})}
-    if c.eval.task: logging.getLogger(__name__).warning(f"{source}: eval.task {c.eval.task} is kept but not run: mint evaluates behaviour with mint-eval")
-    problems += _validate(c)
-    if problems: raise ConfigError(f"{source}: invalid config\n  " + "\n  ".join(problems))
+# %% ../nbs/00_config.ipynb #301b72d2
+def _resolve_paths(c:MintConfig, base):
+    "Resolve every relative path of config `c` against folder `base`, in place, and return `c`."
     c.data.pairs_dir, c.mte.save_dir = _resolve(c.data.pairs_dir, base), _resolve(c.mte.save_dir, base)
     c.mte.sae_checkpoints = {l: _resolve(p, base) for l,p in c.mte.sae_checkpoints.items()}
     c.scenarios.out_dir, c.saes.out_dir, c.eval.out_dir = (_resolve(x, base) for x in (c.scenarios.out_dir, c.saes.out_dir, c.eval.out_dir))
@@ -259,6 +292,49 @@ def config_from_dict(d:dict, # the parsed YAML
                                                                          (c.scenarios.train_file, c.scenarios.test_file, c.model.cache_dir))
     if c.model.name and c.model.name.startswith(('./', '../')): c.model.name = _resolve(c.model.name, base)
     return c
+
+# %% ../nbs/00_config.ipynb #593886be
+def _default_sae_paths(c:MintConfig):
+    "Give each layer of `c.mte` without an SAE the one this run trains, in place."
+    m = c.mte
+    m.sae_checkpoints = {l: m.sae_checkpoints.get(l, f"{c.saes.out_dir}/layer_{l}") for l in sorted({*m.layers, *m.sae_checkpoints})}
+
+# %% ../nbs/00_config.ipynb #4118ff18
+_sections = dict(data=DataConfig, mte=MTEConfig, model=ModelConfig, scenarios=ScenarioConfig, saes=SAETrainConfig,
+                 pairs=PairGenConfig, eval=EvalConfig)
+_scalars = dict(seed=int, run_name=str)
+_ignored = ('gpu', 'logging')
+
+# %% ../nbs/00_config.ipynb #d3acef4f
+def _read_top(d, source, problems):
+    "The `MintConfig` keyword arguments that top-level mapping `d` gives; each problem goes to `problems`."
+    kw = {}
+    for k,v in d.items():
+        if k in _sections: kw[k] = _section(_sections[k], v, k, problems)
+        elif k in _scalars: _coerce_into(kw, k, v, _scalars[k], k, problems)
+        elif k in _ignored: logging.getLogger(__name__).warning(f"{source}: ignoring section '{k}' (mint does not use it)")
+        else: problems.append(f"{k}: unknown top-level key" + _did_you_mean(k, [*_sections, *_scalars]))
+    return kw
+
+# %% ../nbs/00_config.ipynb #4a82bf25
+class ConfigError(ValueError):
+    "A config file that cannot be used: the message names the file and every bad key."
+
+# %% ../nbs/00_config.ipynb #9794236a
+def config_from_dict(d:dict, # the parsed YAML
+                     base=None, # folder that relative paths resolve against (None: leave them as written)
+                     source:str='<dict>', # the file name that errors name
+                    )->MintConfig:
+    "Build a checked `MintConfig` from mapping `d`."
+    if d is None: d = {}
+    if not isinstance(d, dict): raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(d).__name__}")
+    problems = []
+    c = MintConfig(**_read_top(d, source, problems), source=source)
+    if c.saes.train: _default_sae_paths(c)
+    if c.eval.task: logging.getLogger(__name__).warning(f"{source}: eval.task {c.eval.task} is kept but not run: mint evaluates behaviour with mint-eval")
+    problems += _validate(c)
+    if problems: raise ConfigError(f"{source}: invalid config\n  " + "\n  ".join(problems))
+    return _resolve_paths(c, base)
 
 # %% ../nbs/00_config.ipynb #7c39a605
 def load_config(path)->MintConfig:

@@ -18,12 +18,15 @@ def atomic_write(path, # the file to write
                  write, # write(tmp_path) writes the content to a temporary path
                 )->Path:
     "Write `path` by calling `write` on a temporary file in its folder, then renaming it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try: write(tmp); os.replace(tmp, path)
     except BaseException: Path(tmp).unlink(missing_ok=True); raise
     return path
 
+# %% ../nbs/00a_utils.ipynb #b4c10a1f
 def atomic_save(obj, path)->Path:
     "`torch.save` `obj` to `path` atomically."
     return atomic_write(path, lambda tmp: torch.save(obj, tmp))
