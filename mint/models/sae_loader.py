@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from safetensors.torch import load_file
 from ..data.sparse import SparsePhi, to_sparse
 
@@ -44,14 +45,25 @@ class SAE(nn.Module):
         self.register_buffer('score_scale', score_scale if architecture == 'topk' else None)
         self.architecture, self.k, self.path, self.fmt = architecture, k, path, fmt
 
-    @property
-    def d_in(self): return self.W_dec.shape[1]
-    @property
-    def d_sae(self): return self.W_dec.shape[0]
-    def extra_repr(self): return f"{self.fmt} {self.architecture}, d_in={self.d_in}, d_sae={self.d_sae}" + (f", k={self.k}" if self.k else "")
+# %% ../../nbs/04_models.sae_loader.ipynb #e33c602c
+@patch(as_prop=True)
+def d_in(self:SAE):
+    "The hidden size d that the SAE reads and writes."
+    return self.W_dec.shape[1]
+
+# %% ../../nbs/04_models.sae_loader.ipynb #414881c8
+@patch(as_prop=True)
+def d_sae(self:SAE):
+    "The number of features F."
+    return self.W_dec.shape[0]
+
+# %% ../../nbs/04_models.sae_loader.ipynb #6f0ee796
+@patch
+def extra_repr(self:SAE): return f"{self.fmt} {self.architecture}, d_in={self.d_in}, d_sae={self.d_sae}" + (f", k={self.k}" if self.k else "")
 
 # %% ../../nbs/04_models.sae_loader.ipynb #74499705
-def _sae_encode(self:SAE, h, sparse:bool=False):
+@patch
+def encode(self:SAE, h, sparse:bool=False):
     "Features of hidden states `h` (…, d): (…, F), or a `SparsePhi` if `sparse`."
     pre = (h.to(self.W_enc.dtype) - self.b_in) @ self.W_enc + self.b_enc  # (…, F)
     if self.architecture == 'topk':
@@ -62,11 +74,11 @@ def _sae_encode(self:SAE, h, sparse:bool=False):
     phi = F.relu(pre) if self.architecture == 'standard' else F.relu(pre) * (pre > self.threshold)
     return to_sparse(phi) if sparse else phi
 
-def _sae_decode(self:SAE, phi):
+# %% ../../nbs/04_models.sae_loader.ipynb #20051296
+@patch
+def decode(self:SAE, phi):
     "Hidden states (…, d) decoded from features `phi` (…, F)."
     return phi.to(self.W_dec.dtype) @ self.W_dec + self.b_dec
-
-SAE.encode, SAE.decode = _sae_encode, _sae_decode
 
 # %% ../../nbs/04_models.sae_loader.ipynb #a96fc917
 def _read_json(f):
@@ -81,10 +93,9 @@ def _need(sd, keys, f):
     if missing := [k for k in keys if k not in sd]: raise SAEError(f"{f}: missing weights {missing} (has {sorted(sd)})")
     return [sd[k].float() for k in keys]
 
-# %% ../../nbs/04_models.sae_loader.ipynb #7b537dc0
-def _load_sae_lens(path, norm_scaling_factor=None):
-    "An `SAE` from a SAELens folder at `path`."
-    cfg = _read_json(path/'cfg.json')
+# %% ../../nbs/04_models.sae_loader.ipynb #bc704c29
+def _sae_lens_arch(cfg:dict, path):
+    "The architecture and `k` that a SAELens `cfg` asks for, refusing what `SAE` cannot run."
     arch, k = cfg.get('architecture', 'standard'), None
     act = cfg.get('activation_fn_str', cfg.get('activation_fn', 'relu'))
     if arch == 'standard' and act == 'topk': arch, k = 'topk', (cfg.get('activation_fn_kwargs') or {}).get('k')
@@ -95,27 +106,43 @@ def _load_sae_lens(path, norm_scaling_factor=None):
     for key in ('rescale_acts_by_decoder_norm', 'finetuning_scaling_factor'):
         if cfg.get(key): raise SAEError(f"{path}/cfg.json: '{key}: true' is not supported")
     if cfg.get('reshape_activations', 'none') != 'none': raise SAEError(f"{path}/cfg.json: reshape_activations {cfg['reshape_activations']!r} is not supported")
+    return arch, k
+
+# %% ../../nbs/04_models.sae_loader.ipynb #ecea4a8e
+def _sae_lens_threshold(sd:dict, f):
+    "The JumpReLU thresholds (F,) in the weights `sd`, stored as `threshold` or `log_threshold`."
+    if 'threshold' in sd: return sd['threshold'].float()
+    if 'log_threshold' in sd: return sd['log_threshold'].float().exp()
+    raise SAEError(f"{f}: a jumprelu SAE needs 'threshold' (or 'log_threshold')")
+
+# %% ../../nbs/04_models.sae_loader.ipynb #4838866e
+def _sae_lens_scale(cfg:dict, path, norm_scaling_factor=None):
+    "The input scaling factor `s` to fold into the weights, or None when the SAE was trained on raw inputs."
+    norm = cfg.get('normalize_activations', 'none') or 'none'
+    if norm == 'none': return None
+    if norm != 'expected_average_only_in': raise SAEError(f"{path}/cfg.json: normalize_activations {norm!r} depends on each input's norm and is not supported")
+    s = norm_scaling_factor if norm_scaling_factor is not None else cfg.get('norm_scaling_factor')
+    if s is None: raise SAEError(f"{path}/cfg.json: normalize_activations is 'expected_average_only_in' but no scaling factor is given; "
+                                 "add 'norm_scaling_factor' to cfg.json or pass load_sae(..., norm_scaling_factor=s)")
+    return s
+
+# %% ../../nbs/04_models.sae_loader.ipynb #7b537dc0
+def _load_sae_lens(path, norm_scaling_factor=None):
+    "An `SAE` from a SAELens folder at `path`."
+    cfg = _read_json(path/'cfg.json')
+    arch, k = _sae_lens_arch(cfg, path)
     f = path/'sae_weights.safetensors'
     sd = _read_tensors(f, path)
     W_enc, W_dec, b_enc, b_dec = _need(sd, ['W_enc', 'W_dec', 'b_enc', 'b_dec'], f)
-    thr = None
-    if arch == 'jumprelu':
-        if 'threshold' in sd: thr = sd['threshold'].float()
-        elif 'log_threshold' in sd: thr = sd['log_threshold'].float().exp()
-        else: raise SAEError(f"{f}: a jumprelu SAE needs 'threshold' (or 'log_threshold')")
-    norm = cfg.get('normalize_activations', 'none') or 'none'
-    if norm == 'expected_average_only_in':
-        s = norm_scaling_factor if norm_scaling_factor is not None else cfg.get('norm_scaling_factor')
-        if s is None: raise SAEError(f"{path}/cfg.json: normalize_activations is 'expected_average_only_in' but no scaling factor is given; "
-                                     "add 'norm_scaling_factor' to cfg.json or pass load_sae(..., norm_scaling_factor=s)")
-        W_enc, W_dec, b_dec = W_enc*s, W_dec/s, b_dec/s
-    elif norm != 'none': raise SAEError(f"{path}/cfg.json: normalize_activations {norm!r} depends on each input's norm and is not supported")
+    thr = _sae_lens_threshold(sd, f) if arch == 'jumprelu' else None
+    s = _sae_lens_scale(cfg, path, norm_scaling_factor)
+    if s is not None: W_enc, W_dec, b_dec = W_enc*s, W_dec/s, b_dec/s
     b_in = b_dec if cfg.get('apply_b_dec_to_input', True) else None
     return SAE(W_enc, W_dec, b_enc, b_dec, b_in, arch, thr, k, str(path), 'sae_lens')
 
-# %% ../../nbs/04_models.sae_loader.ipynb #8336647f
-def _load_llama_scope(path):
-    "An `SAE` from Llama Scope's native folder at `path`."
+# %% ../../nbs/04_models.sae_loader.ipynb #51932d97
+def _read_llama_scope(path):
+    "Llama Scope's hyperparameters and weights `encoder.weight` [F, d], `encoder.bias`, `decoder.weight` [d, F], `decoder.bias`."
     hp = _read_json(path/'hyperparams.json')
     f = path/'checkpoints/final.safetensors'
     if not f.exists(): raise SAEError(f"{path}: has hyperparams.json but no checkpoints/final.safetensors")
@@ -123,20 +150,37 @@ def _load_llama_scope(path):
     W_E, b_E, W_D = _need(sd, ['encoder.weight', 'encoder.bias', 'decoder.weight'], f)
     d = W_D.shape[0]
     b_D = sd['decoder.bias'].float() if hp.get('use_decoder_bias', True) and 'decoder.bias' in sd else torch.zeros(d)
-    act = hp.get('act_fn', 'relu')
-    if act not in ('relu', 'jumprelu', 'topk'): raise SAEError(f"{path}/hyperparams.json: act_fn {act!r} is not supported")
+    return hp, W_E, b_E, W_D, b_D
+
+# %% ../../nbs/04_models.sae_loader.ipynb #becb726b
+def _llama_scope_scales(hp:dict, path, d:int):
+    "The dataset-wise factors: `a` multiplies the input, `o` the reconstruction."
     norm = hp.get('norm_activation', 'none')
     if norm == 'dataset-wise':
         n = hp.get('dataset_average_activation_norm') or {}
         if not {'in', 'out'} <= set(n): raise SAEError(f"{path}/hyperparams.json: dataset-wise norm needs dataset_average_activation_norm.in and .out")
-        a, o = math.sqrt(d)/n['in'], n['out']/math.sqrt(d)
-    elif norm in ('none', None): a = o = 1.0
+        return math.sqrt(d)/n['in'], n['out']/math.sqrt(d)
+    elif norm in ('none', None): return 1.0, 1.0
     else: raise SAEError(f"{path}/hyperparams.json: norm_activation {norm!r} is not supported (dataset-wise or none)")
-    b_in = b_D / a if hp.get('apply_decoder_bias_to_pre_encoder', False) else None
+
+# %% ../../nbs/04_models.sae_loader.ipynb #5300be3d
+def _llama_scope_gate(hp:dict, W_D, act:str):
+    "Per feature, what TopK ranks by (`score_scale`) and the JumpReLU `threshold`, both (F,)."
     # the mask sees hidden_pre·‖col‖, the feature keeps hidden_pre's scale (lm-saes's encode)
     dn = W_D.norm(dim=0) if hp.get('sparsity_include_decoder_norm', False) else torch.ones(W_D.shape[1])  # (F,)
     thr = float(hp.get('jump_relu_threshold', 0.0))
     thr = torch.where(dn > 0, thr / dn, torch.finfo(torch.float32).max) if act == 'jumprelu' else None  # (F,)
+    return dn, thr
+
+# %% ../../nbs/04_models.sae_loader.ipynb #8336647f
+def _load_llama_scope(path):
+    "An `SAE` from Llama Scope's native folder at `path`."
+    hp, W_E, b_E, W_D, b_D = _read_llama_scope(path)
+    act = hp.get('act_fn', 'relu')
+    if act not in ('relu', 'jumprelu', 'topk'): raise SAEError(f"{path}/hyperparams.json: act_fn {act!r} is not supported")
+    a, o = _llama_scope_scales(hp, path, W_D.shape[0])
+    b_in = b_D / a if hp.get('apply_decoder_bias_to_pre_encoder', False) else None
+    dn, thr = _llama_scope_gate(hp, W_D, act)
     k = hp.get('top_k') if act == 'topk' else None
     arch = {'relu': 'standard', 'jumprelu': 'jumprelu', 'topk': 'topk'}[act]
     return SAE(a*W_E.T, o*W_D.T, b_E, o*b_D, b_in, arch, thr, k, str(path), 'llama_scope', score_scale=dn)
@@ -152,6 +196,7 @@ def _load_sparsify(path):
         if cfg.get(k): raise SAEError(f"{path}/cfg.json: '{k}: true' is not supported: mint edits features of an SAE that reconstructs its own input")
     return SAE(W_E.T, W_dec, b_E, b_dec, b_dec, 'topk', None, cfg['k'], str(path), 'sparsify')
 
+# %% ../../nbs/04_models.sae_loader.ipynb #ef3bcb1b
 def _load_state_dict(f):
     "An `SAE` from a plain state dict file `f`."
     sd = _read_tensors(f, f)
@@ -159,8 +204,21 @@ def _load_state_dict(f):
     W_E, b_E, W_D, b_D = _need(sd, ['encoder.weight', 'encoder.bias', 'decoder.weight', 'decoder.bias'], f)
     return SAE(W_E.T, W_D.T, b_E, b_D, None, 'standard', path=str(f), fmt='state_dict')
 
+# %% ../../nbs/04_models.sae_loader.ipynb #6997021a
+def _load_any(p:Path, norm_scaling_factor=None)->SAE:
+    "The `SAE` at `p`, read in the format that the files there show."
+    if p.is_dir():
+        if (p/'hyperparams.json').exists(): return _load_llama_scope(p)
+        elif (p/'cfg.json').exists() and (p/'sae_weights.safetensors').exists(): return _load_sae_lens(p, norm_scaling_factor)
+        elif (p/'cfg.json').exists() and (p/'sae.safetensors').exists(): return _load_sparsify(p)
+        else: raise SAEError(f"{p}: not an SAE folder (expected cfg.json + sae_weights.safetensors (SAELens), "
+                             "hyperparams.json + checkpoints/final.safetensors (Llama Scope) or cfg.json + sae.safetensors (sparsify))")
+    elif p.is_file(): return _load_state_dict(p)
+    else: raise SAEError(f"SAE checkpoint not found: {p}")
+
 # %% ../../nbs/04_models.sae_loader.ipynb #74be68cf
 def _check_shapes(s:SAE):
+    "Refuse `s` unless every weight has the shape its (d, F) implies and is finite, and topk's `k` is in 1..F."
     d, Fd = s.d_in, s.d_sae
     want = dict(W_enc=(d, Fd), W_dec=(Fd, d), b_enc=(Fd,), b_dec=(d,), b_in=(d,))
     if s.threshold is not None: want['threshold'] = (Fd,)
@@ -178,15 +236,7 @@ def load_sae(path, # an SAELens, Llama Scope or sparsify folder, or a state dict
              norm_scaling_factor:float|None=None, # SAELens `expected_average_only_in` factor, if not in cfg.json
             )->SAE:
     "Load the SAE at `path`, with any normalisation folded into its weights."
-    p = Path(path)
-    if p.is_dir():
-        if (p/'hyperparams.json').exists(): s = _load_llama_scope(p)
-        elif (p/'cfg.json').exists() and (p/'sae_weights.safetensors').exists(): s = _load_sae_lens(p, norm_scaling_factor)
-        elif (p/'cfg.json').exists() and (p/'sae.safetensors').exists(): s = _load_sparsify(p)
-        else: raise SAEError(f"{p}: not an SAE folder (expected cfg.json + sae_weights.safetensors (SAELens), "
-                             "hyperparams.json + checkpoints/final.safetensors (Llama Scope) or cfg.json + sae.safetensors (sparsify))")
-    elif p.is_file(): s = _load_state_dict(p)
-    else: raise SAEError(f"SAE checkpoint not found: {p}")
+    s = _load_any(Path(path), norm_scaling_factor)
     _check_shapes(s)
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     return s.to(device=device, dtype=dtype or torch.float32).eval()
@@ -194,6 +244,15 @@ def load_sae(path, # an SAELens, Llama Scope or sparsify folder, or a state dict
 # %% ../../nbs/04_models.sae_loader.ipynb #d93177ae
 _cache = {}
 
+def _check_sizes(s:SAE, layer_id, checkpoint_path, hidden_dim, expansion_factor)->SAE:
+    "`s`, if its (d_in, d_sae) are the (`hidden_dim`, `hidden_dim*expansion_factor`) that the config expects."
+    want = (hidden_dim, hidden_dim*expansion_factor)
+    if (s.d_in, s.d_sae) != want:
+        raise SAEError(f"layer {layer_id}: SAE at {checkpoint_path} has (d_in, d_sae) = {(s.d_in, s.d_sae)}, but the config "
+                       f"expects {want} (hidden_dim={hidden_dim}, hidden_expansion={expansion_factor})")
+    return s
+
+# %% ../../nbs/04_models.sae_loader.ipynb #0da065b2
 def get_sae(layer_id:int, # the layer, named in errors
             hidden_dim:int=4096, # expected d
             expansion_factor:int=8, # expected F / d
@@ -209,20 +268,20 @@ def get_sae(layer_id:int, # the layer, named in errors
     key = (layer_id, str(Path(checkpoint_path).resolve()), str(device), dtype or torch.float32)
     if key not in _cache:
         s = load_sae(checkpoint_path, device=device, dtype=dtype)
-        want = (hidden_dim, hidden_dim*expansion_factor)
-        if (s.d_in, s.d_sae) != want:
-            raise SAEError(f"layer {layer_id}: SAE at {checkpoint_path} has (d_in, d_sae) = {(s.d_in, s.d_sae)}, but the config "
-                           f"expects {want} (hidden_dim={hidden_dim}, hidden_expansion={expansion_factor})")
-        _cache[key] = s
+        _cache[key] = _check_sizes(s, layer_id, checkpoint_path, hidden_dim, expansion_factor)
     return _cache[key]
 
-def clear_sae_cache(): _cache.clear()
+# %% ../../nbs/04_models.sae_loader.ipynb #47483bc0
+def clear_sae_cache():
+    "Forget every SAE that `get_sae` loaded, so that the next call reads its checkpoint again."
+    _cache.clear()
 
 # %% ../../nbs/04_models.sae_loader.ipynb #b9e801c9
 def encode_features(layer_id:int, hidden_states, hidden_dim:int=4096, expansion_factor:int=8, checkpoint_path=None, sparse:bool=False):
     "SAE features (…, F) of `hidden_states` (…, d) at `layer_id`, as a `SparsePhi` if `sparse`."
     return get_sae(layer_id, hidden_dim, expansion_factor, checkpoint_path, hidden_states.device).encode(hidden_states, sparse)
 
+# %% ../../nbs/04_models.sae_loader.ipynb #cf460c4b
 def decode_features(layer_id:int, features, hidden_dim:int=4096, expansion_factor:int=8, checkpoint_path=None):
     "Hidden states (…, d) decoded from SAE `features` (…, F) at `layer_id`."
     return get_sae(layer_id, hidden_dim, expansion_factor, checkpoint_path, features.device).decode(features)
