@@ -12,12 +12,30 @@ from ..data.sparse import sparse_matmul, sq_norm, dot
 # %% auto #0
 __all__ = ['fused_parts', 'fused_mte_loss', 'step_macs', 'fused_is_cheaper']
 
-# %% ../../nbs/05a_models.fused.ipynb #3d2449d5
-def _masked_tokens_mean(x, mask):
-    "Mean of per-token values `x` (B, T) over the positions where `mask` is True (all if None)."
-    if mask is None: return x.mean()
-    m = mask.to(x.dtype)
-    return (x * m).sum() / m.sum().clamp(min=1)
+# %% ../../nbs/05a_models.fused.ipynb #7230a657
+def _sq_norm_delta(z, # (…, H) the editor's last hidden activations
+                   W3, b3, # (F, H), (F,) the editor's last Linear
+                  ):
+    "‖delta‖² (…,) for `delta = z @ W3ᵀ + b3`, through `G = W3ᵀ W3` (H, H)."
+    G = W3.t() @ W3  # (H, H)
+    return ((z @ G) * z).sum(-1) + 2 * (z @ (W3.t() @ b3)) + b3 @ b3  # (…,)
+
+# %% ../../nbs/05a_models.fused.ipynb #99579abf
+def _cap_scale(q, # (…,) ‖delta‖²
+               cap:float|None, # the editor's edit_norm_cap
+              ):
+    "The scale `s` (…,) that the cap puts on an edit of squared norm `q`."
+    if cap is None: return torch.ones_like(q)
+    return 1 / (q.clamp_min(1e-12).sqrt() / (cap + 1e-6)).clamp(min=1.0)
+
+# %% ../../nbs/05a_models.fused.ipynb #4d6b52ad
+def _decode_edit(z, # (…, H)
+                 W3, b3, # (F, H), (F,) the editor's last Linear
+                 W_dec, # (F, d) the SAE's decoder
+                ):
+    "`delta @ W_dec` (…, d), computed as `z @ M + u` with `M = W3ᵀ W_dec` (H, d) and `u = b3 @ W_dec` (d,)."
+    M, u = W3.t() @ W_dec, b3 @ W_dec  # (H, d), (d,)
+    return torch.addmm(u, z.reshape(-1, z.shape[-1]), M).view(*z.shape[:-1], -1)  # (…, d)
 
 # %% ../../nbs/05a_models.fused.ipynb #4f8ffd56
 def fused_parts(mte, # a MechanisticToolEditor
@@ -27,18 +45,41 @@ def fused_parts(mte, # a MechanisticToolEditor
                ):
     "(recon, sq_delta, s, z) for `layer`: decode(phi + s·delta) (…, d), ‖delta‖², the cap's scale and the editor's last hidden (…, H)."
     last = mte.editor_of(layer)[-1]
-    W3, b3 = last.weight, last.bias  # (F, H), (F,)
     z = mte.hidden(layer, phi)  # (…, H)
-    G = W3.t() @ W3  # (H, H)
-    q = ((z @ G) * z).sum(-1) + 2 * (z @ (W3.t() @ b3)) + b3 @ b3  # (…,) ‖delta‖²
-    s = torch.ones_like(q)
-    if mte.edit_norm_cap is not None:
-        s = 1 / (q.clamp_min(1e-12).sqrt() / (mte.edit_norm_cap + 1e-6)).clamp(min=1.0)
+    q = _sq_norm_delta(z, last.weight, last.bias)  # (…,) ‖delta‖²
+    s = _cap_scale(q, mte.edit_norm_cap)  # (…,)
     W_dec = sae.W_dec.to(z.dtype)
-    M, u = W3.t() @ W_dec, b3 @ W_dec  # (H, d), (d,)
     with torch.no_grad(): base = sparse_matmul(phi, W_dec) + sae.b_dec.to(z.dtype)  # decode(phi): data, no gradient
-    edit = torch.addmm(u, z.reshape(-1, z.shape[-1]), M).view(*z.shape[:-1], -1)  # (…, d) z @ M + u
-    return torch.addcmul(base, s[..., None], edit), q, s, z
+    return torch.addcmul(base, s[..., None], _decode_edit(z, last.weight, last.bias, W_dec)), q, s, z
+
+# %% ../../nbs/05a_models.fused.ipynb #21004837
+def _phi_dot_delta(phi, # (…, F) dense features or a SparsePhi
+                   z, # (…, H)
+                   last, # the editor's last Linear
+                  ):
+    "phi·delta (…,) as `(phi @ W3) · z + phi · b3`."
+    return (sparse_matmul(phi, last.weight) * z).sum(-1) + dot(phi, last.bias)
+
+# %% ../../nbs/05a_models.fused.ipynb #3d2449d5
+def _masked_tokens_mean(x, mask):
+    "Mean of per-token values `x` (B, T) over the positions where `mask` is True (all if None)."
+    if mask is None: return x.mean()
+    m = mask.to(x.dtype)
+    return (x * m).sum() / m.sum().clamp(min=1)
+
+# %% ../../nbs/05a_models.fused.ipynb #b53c37fb
+def _layer_terms(mte, layer:int, phi, h, sae, mask):
+    "The masked MSE of decode(phi + s·delta) against `h`, and the masked mean_F (phi + s·delta)², at `layer`."
+    recon, q, s, z = fused_parts(mte, layer, phi, sae)
+    mse = _masked_tokens_mean(((recon - h)**2).mean(-1), mask)
+    pd = _phi_dot_delta(phi, z, mte.editor_of(layer)[-1])  # (…,) phi·delta
+    return mse, _masked_tokens_mean((sq_norm(phi) + 2*s*pd + s*s*q) / mte.feature_dim, mask)
+
+# %% ../../nbs/05a_models.fused.ipynb #53ac8076
+def _loss_metrics(mse, l2, l2_penalty):
+    "The loss `mse + l2_penalty · l2` and its metrics."
+    loss = mse + l2_penalty * l2
+    return loss, {'total_loss': loss.item(), 'mse_loss': mse.item(), 'l2_reg': l2.item()}
 
 # %% ../../nbs/05a_models.fused.ipynb #398091ef
 def fused_mte_loss(mte, # a MechanisticToolEditor
@@ -51,17 +92,9 @@ def fused_mte_loss(mte, # a MechanisticToolEditor
     "`compute_mte_loss(mte(phi_no_tool), h_with_tool, decode, l2_penalty, mask)`, computed without (N, F) tensors."
     layers = [l for l in phi_no_tool if l in h_with_tool]
     if not layers: raise ValueError(f"no layer in both phi_no_tool {list(phi_no_tool)} and h_with_tool {list(h_with_tool)}")
-    mse = l2 = 0
-    for l in layers:
-        phi, h = phi_no_tool[l], h_with_tool[l]
-        recon, q, s, z = fused_parts(mte, l, phi, saes[l])
-        last = mte.editor_of(l)[-1]
-        mse = mse + _masked_tokens_mean(((recon - h)**2).mean(-1), mask)
-        pd = (sparse_matmul(phi, last.weight) * z).sum(-1) + dot(phi, last.bias)  # (…,) phi·delta
-        l2 = l2 + _masked_tokens_mean((sq_norm(phi) + 2*s*pd + s*s*q) / mte.feature_dim, mask)
-    mse, l2 = mse / len(layers), l2 / len(layers)
-    loss = mse + l2_penalty * l2
-    return loss, {'total_loss': loss.item(), 'mse_loss': mse.item(), 'l2_reg': l2.item()}
+    terms = [_layer_terms(mte, l, phi_no_tool[l], h_with_tool[l], saes[l], mask) for l in layers]
+    mse, l2 = sum(t[0] for t in terms) / len(layers), sum(t[1] for t in terms) / len(layers)
+    return _loss_metrics(mse, l2, l2_penalty)
 
 # %% ../../nbs/05a_models.fused.ipynb #1c9ee009
 def step_macs(n_tokens:int, F:int, d:int, H:int, fused:bool, sparse_k:int|None=None)->float:
@@ -71,6 +104,7 @@ def step_macs(n_tokens:int, F:int, d:int, H:int, fused:bool, sparse_k:int|None=N
     if fused: return first + body + 2*H*F*d + 2*H*F*H + 3*n_tokens*H*d  # M and G (forward + W3 gradient), z @ M
     return first + body + 3*n_tokens*H*F + 2*n_tokens*F*d  # last Linear; decode forward and its gradient wrt phi
 
+# %% ../../nbs/05a_models.fused.ipynb #94d728e4
 def fused_is_cheaper(n_tokens:int, F:int, d:int, H:int, sparse_k:int|None=None)->bool:
     "True when the fused step needs fewer multiply-adds than the spec's for `n_tokens` tokens."
     return step_macs(n_tokens, F, d, H, True, sparse_k) < step_macs(n_tokens, F, d, H, False, sparse_k)

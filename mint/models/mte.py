@@ -8,12 +8,13 @@ Docs: https://mint-dev.github.io/mint/models.mte.html.md"""
 from __future__ import annotations
 import torch
 from torch import nn
+from fastcore.basics import patch
 import mint
 from ..utils import atomic_save
 from ..data.sparse import SparsePhi, sparse_matmul, to_dense
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'MechanisticToolEditor', 'get_edit_magnitudes', 'compute_mte_loss', 'residual_target']
+__all__ = ['OBJECTIVES', 'MechanisticToolEditor', 'compute_mte_loss', 'residual_target']
 
 # %% ../../nbs/05_models.mte.ipynb #7b487902
 def _editor(F_:int, H:int, p:float):
@@ -21,9 +22,10 @@ def _editor(F_:int, H:int, p:float):
     block = lambda i: [nn.Linear(i, H), nn.LayerNorm(H), nn.ReLU(), nn.Dropout(p)]
     return nn.Sequential(*block(F_), *block(H), nn.Linear(H, F_))
 
-# %% ../../nbs/05_models.mte.ipynb #24e77605
+# %% ../../nbs/05_models.mte.ipynb #98403e69
 OBJECTIVES = ("spec", "residual")  # see "The objective" below
 
+# %% ../../nbs/05_models.mte.ipynb #25bd37f6
 class MechanisticToolEditor(nn.Module):
     "Per-layer editors that map no-tool SAE features to edited features."
     def __init__(self, layers:list[int], # layers with an editor
@@ -39,14 +41,21 @@ class MechanisticToolEditor(nn.Module):
         self.edit_norm_cap, self.dropout, self.objective = edit_norm_cap, dropout, objective
         self.editors = nn.ModuleDict({str(l): _editor(feature_dim, hidden_dim, dropout) for l in self.layers})
 
-    def extra_repr(self): return f"layers={self.layers}, feature_dim={self.feature_dim}, edit_norm_cap={self.edit_norm_cap}, objective={self.objective!r}"
+# %% ../../nbs/05_models.mte.ipynb #07d95774
+@patch
+def extra_repr(self:MechanisticToolEditor):
+    return f"layers={self.layers}, feature_dim={self.feature_dim}, edit_norm_cap={self.edit_norm_cap}, objective={self.objective!r}"
 
-# %% ../../nbs/05_models.mte.ipynb #bf4a0780
-def _editor_of(self:MechanisticToolEditor, layer:int):
+# %% ../../nbs/05_models.mte.ipynb #4e93280a
+@patch
+def editor_of(self:MechanisticToolEditor, layer:int):
+    "The editor (an `nn.Sequential`) of `layer`."
     if str(layer) not in self.editors: raise KeyError(f"the MTE has no editor for layer {layer} (it has {self.layers})")
     return self.editors[str(layer)]
 
-def _hidden(self:MechanisticToolEditor, layer:int, phi):
+# %% ../../nbs/05_models.mte.ipynb #2c01fe76
+@patch
+def hidden(self:MechanisticToolEditor, layer:int, phi):
     "The activations (…, H) that feed the last Linear of `layer`'s editor, for dense or sparse `phi`."
     ed = self.editor_of(layer)
     first = ed[0]
@@ -54,7 +63,9 @@ def _hidden(self:MechanisticToolEditor, layer:int, phi):
     x = sparse_matmul(phi, first.weight.t().contiguous()) + first.bias if isinstance(phi, SparsePhi) else first(phi)  # (…, H)
     return ed[1:-1](x)
 
-def _delta(self:MechanisticToolEditor, layer:int, phi):
+# %% ../../nbs/05_models.mte.ipynb #c9148283
+@patch
+def delta(self:MechanisticToolEditor, layer:int, phi):
     "The capped edit (…, F) of `phi` (…, F) at `layer`."
     delta = self.editor_of(layer)[-1](self.hidden(layer, phi))
     if self.edit_norm_cap is not None:
@@ -62,43 +73,50 @@ def _delta(self:MechanisticToolEditor, layer:int, phi):
         delta = delta / scale
     return delta
 
-def _forward(self:MechanisticToolEditor, phi_no_tool:dict):
+# %% ../../nbs/05_models.mte.ipynb #9897f417
+@patch
+def forward(self:MechanisticToolEditor, phi_no_tool:dict):
     "Edited features `phi + delta` (dense) for each layer in `phi_no_tool`."
     return {l: (to_dense(phi) if isinstance(phi, SparsePhi) else phi) + self.delta(l, phi) for l,phi in phi_no_tool.items()}
 
-MechanisticToolEditor.editor_of, MechanisticToolEditor.hidden = _editor_of, _hidden
-MechanisticToolEditor.delta, MechanisticToolEditor.forward = _delta, _forward
-
 # %% ../../nbs/05_models.mte.ipynb #096b6f6b
+@patch
 @torch.no_grad()
 def get_edit_magnitudes(self:MechanisticToolEditor, phi_no_tool:dict)->dict:
     "Per-token L2 norms (…,) of the edit at each layer of `phi_no_tool`."
     return {l: self.delta(l, phi).norm(dim=-1) for l,phi in phi_no_tool.items()}
 
-MechanisticToolEditor.get_edit_magnitudes = get_edit_magnitudes
+# %% ../../nbs/05_models.mte.ipynb #0ff3483c
+_META = ('layers', 'feature_dim', 'hidden_dim', 'edit_norm_cap', 'dropout')  # the constructor's arguments, bar objective
 
-# %% ../../nbs/05_models.mte.ipynb #492fd43e
-_META = ('layers', 'feature_dim', 'hidden_dim', 'edit_norm_cap', 'dropout')
-
-def _checkpoint(self:MechanisticToolEditor):
+# %% ../../nbs/05_models.mte.ipynb #43624a6d
+@patch
+def checkpoint(self:MechanisticToolEditor):
     "The editor's weights and constructor arguments, as a checkpoint dict."
     return {'state_dict': self.state_dict(), **{k: getattr(self, k) for k in _META}, 'objective': self.objective, 'mint_version': mint.__version__}
 
-def _save(self:MechanisticToolEditor, path): return atomic_save(self.checkpoint(), path)
+# %% ../../nbs/05_models.mte.ipynb #13127c03
+@patch
+def save(self:MechanisticToolEditor, path): return atomic_save(self.checkpoint(), path)
 
-@classmethod
-def _load(cls, path, device=None):
-    "The editor saved at `path` (an `mte_*.pt` file or a training checkpoint), on `device`."
+# %% ../../nbs/05_models.mte.ipynb #74b1f20f
+def _read_checkpoint(path):
+    "The checkpoint dict at `path`; the error names `path` when it is missing or not an MTE checkpoint."
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except FileNotFoundError: raise FileNotFoundError(f"MTE checkpoint not found: {path}") from None
     except Exception as e: raise ValueError(f"{path}: cannot read MTE checkpoint ({type(e).__name__})") from None
     if not isinstance(ck, dict) or (missing := [k for k in ('state_dict', *_META) if k not in ck]):
         raise ValueError(f"{path}: not an MTE checkpoint (missing {missing if isinstance(ck, dict) else 'everything'})")
+    return ck
+
+# %% ../../nbs/05_models.mte.ipynb #a948ae91
+@patch(cls_method=True)
+def load(cls:MechanisticToolEditor, path, device=None):
+    "The editor saved at `path` (an `mte_*.pt` file or a training checkpoint), on `device`."
+    ck = _read_checkpoint(path)
     m = cls(**{k: ck[k] for k in _META}, objective=ck.get('objective', 'spec'))  # older checkpoints: the spec's loss
     m.load_state_dict(ck['state_dict'])
     return m.to(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-
-MechanisticToolEditor.checkpoint, MechanisticToolEditor.save, MechanisticToolEditor.load = _checkpoint, _save, _load
 
 # %% ../../nbs/05_models.mte.ipynb #b5734bc7
 def _masked_mean(x, mask):
@@ -106,6 +124,12 @@ def _masked_mean(x, mask):
     if mask is None: return x.mean()
     m = mask.to(x.dtype)[..., None]  # (B, T, 1)
     return (x * m).sum() / (m.sum() * x.shape[-1]).clamp(min=1)
+
+# %% ../../nbs/05_models.mte.ipynb #2595168d
+def _loss_metrics(mse, l2, l2_penalty):
+    "The loss `mse + l2_penalty · l2` and its metrics."
+    loss = mse + l2_penalty * l2
+    return loss, {'total_loss': loss.item(), 'mse_loss': mse.item(), 'l2_reg': l2.item()}
 
 # %% ../../nbs/05_models.mte.ipynb #d3cc4ba4
 def compute_mte_loss(phi_edited:dict, # layer -> (B, T, F) edited features
@@ -119,8 +143,7 @@ def compute_mte_loss(phi_edited:dict, # layer -> (B, T, F) edited features
     if not layers: raise ValueError(f"no layer in both phi_edited {list(phi_edited)} and h_with_tool {list(h_with_tool)}")
     mse = sum(_masked_mean((decode_fn(l, phi_edited[l]) - h_with_tool[l])**2, mask) for l in layers) / len(layers)
     l2 = sum(_masked_mean(phi_edited[l]**2, mask) for l in layers) / len(layers)
-    loss = mse + l2_penalty * l2
-    return loss, {'total_loss': loss.item(), 'mse_loss': mse.item(), 'l2_reg': l2.item()}
+    return _loss_metrics(mse, l2, l2_penalty)
 
 # %% ../../nbs/05_models.mte.ipynb #fc5b0e25
 def residual_target(h_with_tool, # (…, d) with-tool hidden states
@@ -133,19 +156,18 @@ def residual_target(h_with_tool, # (…, d) with-tool hidden states
     return h_with_tool - h_no_tool + sparse_matmul(phi_no_tool, W_dec) + b_dec  # (…, d)
 
 # %% ../../nbs/05_models.mte.ipynb #cb572e52
-def _edited_hidden(self:MechanisticToolEditor, layer:int, # the layer to edit
-                   phi, # (…, F) no-tool features (dense or SparsePhi)
-                   h, # (…, d) no-tool hidden states
-                   sae, # the layer's SAE (anything with W_dec, b_dec)
-                   strength:float=1.0, # scale of the edit
-                  ):
+@patch
+def edited_hidden(self:MechanisticToolEditor, layer:int, # the layer to edit
+                  phi, # (…, F) no-tool features (dense or SparsePhi)
+                  h, # (…, d) no-tool hidden states
+                  sae, # the layer's SAE (anything with W_dec, b_dec)
+                  strength:float=1.0, # scale of the edit
+                 ):
     "The edited hidden state (…, d) at `layer` in the space of `self.objective`."
     W_dec, b_dec = sae.W_dec.to(h.dtype), sae.b_dec.to(h.dtype)
     change = strength * (self.delta(layer, phi).to(h.dtype) @ W_dec)  # (…, d) decode(phi + s·delta) − decode(phi): the decoder is affine
     base = h if self.objective == "residual" else sparse_matmul(phi, W_dec) + b_dec  # (…, d) h, or decode(phi)
     return base + change
-
-MechanisticToolEditor.edited_hidden = _edited_hidden
 
 # %% ../../nbs/05_models.mte.ipynb #09ebdcd2
 from .fused import fused_mte_loss  # noqa: F401 (re-exported)

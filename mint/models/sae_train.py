@@ -6,14 +6,14 @@ Docs: https://mint-dev.github.io/mint/models.sae_train.html.md"""
 
 # %% ../../nbs/13_models.sae_train.ipynb #31d33808
 from __future__ import annotations
-import contextlib, hashlib, importlib, inspect, io, json, shutil, tempfile, time
+import contextlib, hashlib, importlib, inspect, io, itertools, json, shutil, tempfile, time
 from pathlib import Path
 import torch
 from ..lm import capture_hidden, truncated
 from .sae_loader import load_sae
 
 # %% auto #0
-__all__ = ['stdlib_corpus', 'chunk_texts', 'cached_saes', 'train_saes', 'sae_quality']
+__all__ = ['stdlib_corpus', 'chunk_texts', 'sae_quality', 'cached_saes', 'train_saes']
 
 # %% ../../nbs/13_models.sae_train.ipynb #3f9c6c6d
 _MODULES = ("os os.path re json collections itertools functools pathlib textwrap string math statistics datetime "
@@ -22,26 +22,44 @@ _MODULES = ("os os.path re json collections itertools functools pathlib textwrap
             "pickle copy pprint contextlib abc io time calendar locale threading queue subprocess socket asyncio struct "
             "array weakref operator tempfile configparser html.parser xml.etree.ElementTree").split()
 
+# %% ../../nbs/13_models.sae_train.ipynb #42ad56d0
+def _module_docs(name:str)->list[str]:
+    "The docstrings, over 200 characters, of module `name` and of the public classes and functions it defines."
+    m = importlib.import_module(name)
+    objs = [v for k,v in sorted(vars(m).items()) if not k.startswith('_') and (inspect.isclass(v) or inspect.isroutine(v))
+            and getattr(v, '__module__', None) == name]  # defined there: what else the process imported never changes the corpus
+    docs = [inspect.getdoc(o) for o in [m, *objs]]
+    return [d for d in docs if d and len(d) > 200]
+
+# %% ../../nbs/13_models.sae_train.ipynb #e0960a96
+def _first_chars(docs, max_chars:int)->list[str]:
+    "The leading `docs` that start before `max_chars` characters: the last one may run past it."
+    starts = itertools.accumulate(map(len, docs), initial=0)  # characters before each document
+    return [d for d, s in zip(docs, starts) if s < max_chars]
+
+# %% ../../nbs/13_models.sae_train.ipynb #422c71ce
 def stdlib_corpus(max_chars:int|None=None, # stop after this many characters (None: all)
                  )->list[str]:
     "Documents from Python's own documentation: `pydoc_data.topics` and the docstrings of common stdlib modules."
     from pydoc_data.topics import topics
-    docs = [t for _,t in sorted(topics.items())]
-    for name in _MODULES:
-        m = importlib.import_module(name)
-        objs = [v for k,v in sorted(vars(m).items()) if not k.startswith('_') and (inspect.isclass(v) or inspect.isroutine(v))
-                and getattr(v, '__module__', None) == name]  # defined there: what else the process imported never changes the corpus
-        for obj in [m, *objs]:
-            d = inspect.getdoc(obj)
-            if d and len(d) > 200: docs.append(d)
-    docs = list(dict.fromkeys(docs))
-    if max_chars:
-        out, n = [], 0
-        for d in docs:
-            if n >= max_chars: break
-            out.append(d); n += len(d)
-        docs = out
-    return docs
+    docs = [t for _,t in sorted(topics.items())] + [d for name in _MODULES for d in _module_docs(name)]
+    docs = list(dict.fromkeys(docs))  # a docstring that two modules share counts once
+    return _first_chars(docs, max_chars) if max_chars else docs
+
+# %% ../../nbs/13_models.sae_train.ipynb #bcf3f1e4
+def _token_stream(tok, texts, seq_len:int, n_tokens:int|None, g:torch.Generator)->list[int]:
+    "Token ids of `texts` in the order `g` draws, each followed by a blank line; stops once `n_tokens` are covered."
+    sep, ids = tok("\n\n", add_special_tokens=False)["input_ids"], []
+    for i in torch.randperm(len(texts), generator=g).tolist():  # shuffled first, so stopping early still samples every source
+        ids += tok(texts[i], add_special_tokens=False)["input_ids"] + sep
+        if n_tokens and len(ids) >= n_tokens // seq_len * (seq_len - 1): break  # enough for n_tokens // seq_len chunks
+    return ids
+
+# %% ../../nbs/13_models.sae_train.ipynb #6dd955b2
+def _cut(ids, seq_len:int, eos:int)->list[list[int]]:
+    "Rows of `seq_len` tokens, each `eos` followed by the next `seq_len - 1` of `ids`; the ragged end is dropped."
+    step = seq_len - 1
+    return [[eos] + ids[i:i+step] for i in range(0, len(ids) - step + 1, step)]
 
 # %% ../../nbs/13_models.sae_train.ipynb #4d7a9512
 def chunk_texts(tok, texts, # the tokenizer and the documents
@@ -50,22 +68,56 @@ def chunk_texts(tok, texts, # the tokenizer and the documents
                 seed:int=0, # shuffles the chunks
                )->torch.Tensor:
     "(N, seq_len) token ids: the documents, in a seeded order, joined by blank lines and cut into chunks that each start with EOS."
-    eos, step, ids = tok.eos_token_id, seq_len - 1, []
-    sep = tok("\n\n", add_special_tokens=False)["input_ids"]
     g = torch.Generator().manual_seed(seed)
-    for i in torch.randperm(len(texts), generator=g).tolist():  # shuffled first, so stopping early still samples every source
-        ids += tok(texts[i], add_special_tokens=False)["input_ids"] + sep
-        if n_tokens and len(ids) >= n_tokens // seq_len * step: break
-    rows = [[eos] + ids[i:i+step] for i in range(0, len(ids) - step + 1, step)]
-    x = torch.tensor(rows, dtype=torch.long)[torch.randperm(len(rows), generator=g)]
+    rows = _cut(_token_stream(tok, texts, seq_len, n_tokens, g), seq_len, tok.eos_token_id)
+    x = torch.tensor(rows, dtype=torch.long)[torch.randperm(len(rows), generator=g)]  # (N, seq_len), shuffled again
     return x[:n_tokens // seq_len] if n_tokens else x
+
+# %% ../../nbs/13_models.sae_train.ipynb #f98a0e42
+@torch.no_grad()
+def _states(model, chunks, layer:int, eos_id:int|None=None, bs:int=16)->torch.Tensor:
+    "(N, d) float hidden states after block `layer` for `chunks` (N, T), positions holding `eos_id` left out."
+    xs = []
+    for i in range(0, len(chunks), bs):
+        c = chunks[i:i+bs]  # (B, T)
+        h = capture_hidden(model, c, torch.ones_like(c), layers=[layer])[layer]  # (B, T, d)
+        xs.append(h[c != eos_id] if eos_id is not None else h.flatten(0, 1))
+    return torch.cat(xs).float()
+
+# %% ../../nbs/13_models.sae_train.ipynb #a8bd5d8c
+def _fve(x, xh, m)->float:
+    "Fraction of the variance of the rows `m` of `x` (N, d) that the reconstruction `xh` (N, d) explains."
+    return (1 - (x[m] - xh[m]).pow(2).sum() / (x[m] - x[m].mean(0)).pow(2).sum()).item()
+
+# %% ../../nbs/13_models.sae_train.ipynb #88659f6e
+@torch.no_grad()
+def _quality(sae, x)->dict:
+    "The numbers `sae_quality` reports for the hidden states `x` (N, d)."
+    n = x.norm(dim=-1)  # (N,)
+    keep = ~(n > 10 * n.median())  # massive-norm tokens are counted apart
+    phi = sae.encode(x)  # (N, F)
+    xh, on = sae.decode(phi), phi[keep] > 0  # (N, d), (N', F)
+    rel = ((x - xh).norm(dim=-1) / n)[keep].mean().item()
+    return dict(fve=round(_fve(x, xh, keep), 4), rel_err=round(rel, 4), dead=round((on.sum(0) == 0).float().mean().item(), 4),
+                l0=round(on.sum(-1).float().mean().item(), 2), tokens=int(keep.sum()), massive=int((~keep).sum()),
+                fve_all=round(_fve(x, xh, torch.ones_like(keep)), 4))
+
+# %% ../../nbs/13_models.sae_train.ipynb #34e960f1
+@torch.no_grad()
+def sae_quality(model, sae, layer:int, chunks, # (N, T) held-out token ids
+                eos_id:int|None=None, # positions holding this token are left out
+                bs:int=16)->dict:
+    "Held-out `fve`, `rel_err`, `dead` share and `l0` of `sae` at `layer`, massive-norm tokens counted apart."
+    return _quality(sae, _states(model, chunks, layer, eos_id, bs))
 
 # %% ../../nbs/13_models.sae_train.ipynb #75198c80
 def _settings(model_name, layers, n_tokens, seq_len, expansion_factor, k, lr, batch_size, seed, texts):
+    "What `report.json` records and the cache compares: the model, the hyperparameters and a hash of the corpus."
     corpus = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
     return dict(model=model_name, layers=sorted(layers), n_tokens=n_tokens, seq_len=seq_len, expansion_factor=expansion_factor,
                 k=k, lr=lr, batch_size=batch_size, seed=seed, corpus=corpus, chunking="shuffled documents", report=2, trainer="eai-sparsify")
 
+# %% ../../nbs/13_models.sae_train.ipynb #be34f326
 def cached_saes(out_dir, settings)->dict|None:
     "Layer -> SAE folder if `out_dir` holds SAEs trained with `settings`, else None."
     f = Path(out_dir)/"report.json"
@@ -74,6 +126,49 @@ def cached_saes(out_dir, settings)->dict|None:
     if rep.get("settings") != settings: return None
     paths = {l: Path(out_dir)/f"layer_{l}" for l in settings["layers"]}
     return paths if all((p/"sae.safetensors").exists() for p in paths.values()) else None
+
+# %% ../../nbs/13_models.sae_train.ipynb #d915c60a
+def _split(tok, texts, seq_len, n_tokens, val_tokens, batch_size, seed):
+    "(train, val) chunks of `texts`: the first `val_tokens // seq_len` chunks are held out for the report."
+    x = chunk_texts(tok, texts, seq_len, n_tokens + val_tokens, seed)
+    n_val = val_tokens // seq_len
+    if len(x) - n_val < batch_size: raise ValueError(f"the corpus gives {len(x)} chunks of {seq_len} tokens; too few for n_tokens={n_tokens}")
+    return x[n_val:], x[:n_val]
+
+# %% ../../nbs/13_models.sae_train.ipynb #6018f00d
+def _train_config(layers, train_tokens, expansion_factor, k, lr, batch_size, eos_id, seed, save_dir):
+    "sparsify's `TrainConfig`, with what the pilot runs learned: auxk on, a short dead-latent window, EOS excluded."
+    from sparsify import SaeConfig, TrainConfig
+    return TrainConfig(SaeConfig(expansion_factor=expansion_factor, k=k), batch_size=batch_size, lr=lr, auxk_alpha=1/32,
+                       dead_feature_threshold=min(20_000, max(1000, train_tokens // 5)), exclude_tokens=[eos_id],
+                       hookpoints=[f"layers.{l}" for l in sorted(layers)], init_seeds=[seed], log_to_wandb=False,
+                       save_every=10**9, run_name="run", save_dir=save_dir)
+
+# %% ../../nbs/13_models.sae_train.ipynb #dcad4012
+def _fit(model, cfg, train, layers, seed:int, quiet:bool)->Path:
+    "Train on the `train` chunks with sparsify's `Trainer`, the model cut after the deepest of `layers`; returns the run folder."
+    from datasets import Dataset
+    from sparsify import Trainer
+    ds = Dataset.from_dict({"input_ids": train.tolist()}).with_format("torch")
+    torch.manual_seed(seed)  # sparsify seeds the SAEs' init itself (`init_seeds`); this seeds anything else drawn in the run
+    with truncated(model, max(layers) + 1), (contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext()):
+        Trainer(cfg, ds, model).fit()
+    return Path(cfg.save_dir)/"run"
+
+# %% ../../nbs/13_models.sae_train.ipynb #db216d32
+def _copy_saes(run, out, layers)->dict:
+    "Copy sparsify's `run/layers.l` folders to `out/layer_l`, replacing older ones; returns layer -> folder."
+    out.mkdir(parents=True, exist_ok=True)
+    for l in layers:
+        shutil.rmtree(out/f"layer_{l}", ignore_errors=True)
+        shutil.copytree(run/f"layers.{l}", out/f"layer_{l}")
+    return {l: out/f"layer_{l}" for l in sorted(layers)}
+
+# %% ../../nbs/13_models.sae_train.ipynb #562f23c6
+def _report(model, paths, settings, train, val, eos_id, seconds)->dict:
+    "What `report.json` holds: the settings, the training time and tokens, and `sae_quality` of each layer on `val`."
+    layers = {l: sae_quality(model, load_sae(p), l, val, eos_id) for l, p in paths.items()}
+    return dict(settings=settings, train_seconds=round(seconds, 1), train_tokens=train.numel(), layers=layers)
 
 # %% ../../nbs/13_models.sae_train.ipynb #a5a01561
 def train_saes(model, tok, # the LM and its tokenizer
@@ -91,55 +186,14 @@ def train_saes(model, tok, # the LM and its tokenizer
                quiet:bool=True, # hide sparsify's own prints (its progress bar stays)
               )->dict:
     "Train (or reuse) one TopK SAE per layer with sparsify; returns layer -> folder."
-    from datasets import Dataset
-    from sparsify import SaeConfig, Trainer, TrainConfig
     texts = texts if texts is not None else stdlib_corpus()
     settings = _settings(model_name or model.name_or_path, layers, n_tokens, seq_len, expansion_factor, k, lr, batch_size, seed, texts)
     if (hit := cached_saes(out_dir, settings)): return hit
-    x = chunk_texts(tok, texts, seq_len, n_tokens + val_tokens, seed)
-    n_val = val_tokens // seq_len
-    if len(x) - n_val < batch_size: raise ValueError(f"the corpus gives {len(x)} chunks of {seq_len} tokens; too few for n_tokens={n_tokens}")
-    train, val = x[n_val:], x[:n_val]
-    cfg = TrainConfig(SaeConfig(expansion_factor=expansion_factor, k=k), batch_size=batch_size, lr=lr, auxk_alpha=1/32,
-                      dead_feature_threshold=min(20_000, max(1000, len(train) * seq_len // 5)), exclude_tokens=[tok.eos_token_id],
-                      hookpoints=[f"layers.{l}" for l in sorted(layers)], init_seeds=[seed], log_to_wandb=False,
-                      save_every=10**9, run_name="run")
+    train, val = _split(tok, texts, seq_len, n_tokens, val_tokens, batch_size, seed)
     t0 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg.save_dir = tmp
-        ds = Dataset.from_dict({"input_ids": train.tolist()}).with_format("torch")
-        torch.manual_seed(seed)
-        with truncated(model, max(layers) + 1), (contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext()):
-            Trainer(cfg, ds, model).fit()
-        out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-        for l in layers:
-            shutil.rmtree(out/f"layer_{l}", ignore_errors=True)
-            shutil.copytree(Path(tmp)/"run"/f"layers.{l}", out/f"layer_{l}")
-    paths = {l: out/f"layer_{l}" for l in sorted(layers)}
-    rep = dict(settings=settings, train_seconds=round(time.time() - t0, 1), train_tokens=len(train) * seq_len,
-               layers={l: sae_quality(model, load_sae(paths[l]), l, val, tok.eos_token_id) for l in sorted(layers)})
-    (out/"report.json").write_text(json.dumps(rep, indent=1))
+        cfg = _train_config(layers, train.numel(), expansion_factor, k, lr, batch_size, tok.eos_token_id, seed, tmp)
+        paths = _copy_saes(_fit(model, cfg, train, layers, seed, quiet), Path(out_dir), layers)
+    rep = _report(model, paths, settings, train, val, tok.eos_token_id, time.time() - t0)
+    (Path(out_dir)/"report.json").write_text(json.dumps(rep, indent=1))
     return paths
-
-# %% ../../nbs/13_models.sae_train.ipynb #34e960f1
-@torch.no_grad()
-def sae_quality(model, sae, layer:int, chunks, # (N, T) held-out token ids
-                eos_id:int|None=None, # positions holding this token are left out
-                bs:int=16)->dict:
-    "Held-out `fve`, `rel_err`, `dead` share and `l0` of `sae` at `layer`, massive-norm tokens counted apart."
-    xs = []
-    for i in range(0, len(chunks), bs):
-        c = chunks[i:i+bs]
-        h = capture_hidden(model, c, torch.ones_like(c), layers=[layer])[layer]  # (B, T, d)
-        xs.append(h[c != eos_id] if eos_id is not None else h.flatten(0, 1))
-    x = torch.cat(xs).float()  # (N, d)
-    n = x.norm(dim=-1)
-    massive = n > 10 * n.median()
-    phi = sae.encode(x)
-    xh = sae.decode(phi)
-    fve = lambda m: (1 - (x[m] - xh[m]).pow(2).sum() / (x[m] - x[m].mean(0)).pow(2).sum()).item()
-    keep = ~massive
-    rel = ((x - xh).norm(dim=-1) / n)[keep].mean()
-    return dict(fve=round(fve(keep), 4), rel_err=round(rel.item(), 4), dead=round(((phi[keep] > 0).sum(0) == 0).float().mean().item(), 4),
-                l0=round((phi[keep] > 0).sum(-1).float().mean().item(), 2), tokens=int(keep.sum()), massive=int(massive.sum()),
-                fve_all=round(fve(torch.ones_like(keep)), 4))
