@@ -13,12 +13,13 @@ import torch
 import matplotlib.pyplot as plt
 import ipywidgets as W
 from IPython.display import display
+from fastcore.basics import patch
 from .data.sparse import SparsePhi, sparse_matmul, to_dense
 from .train.datasets import create_dataloader
 
 # %% auto #0
 __all__ = ['LayerReport', 'edit_report', 'plot_edit_norms', 'plot_edit_heatmap', 'plot_top_features', 'plot_training_curves',
-           'EditExplorer']
+           'save_figures', 'EditExplorer']
 
 # %% ../nbs/08_analysis.ipynb #1f150087
 @dataclass
@@ -39,6 +40,40 @@ def _batches(pairs_or_batch, layers, bs=16):
     if isinstance(pairs_or_batch, dict): return [pairs_or_batch]
     return create_dataloader(pairs_or_batch, layers, bs, shuffle=False)
 
+def _sums():
+    "Empty running sums for one layer."
+    return dict(norms=[], abs=0., signed=0., n=0, sse_b=0., sse_a=0., nd=0)
+
+# %% ../nbs/08_analysis.ipynb #25dadc19
+def _add_sse(a, s, phi, h, delta, m):
+    "Add to `a` the squared errors against `h` (B, T, d) of SAE `s`'s decode of `phi`, before and after the edit `delta`."
+    h, base = h[m], (sparse_matmul(phi, s.W_dec) + s.b_dec)[m]  # (N, d) at the N real positions
+    a['sse_b'] += ((base - h)**2).sum().item()
+    a['sse_a'] += ((base + delta[m] @ s.W_dec - h)**2).sum().item()
+    a['nd'] += h.numel()
+
+# %% ../nbs/08_analysis.ipynb #13fe2081
+def _add_batch(a, mte, b, l, saes):
+    "Add the edits `mte` makes at layer `l` of batch `b` to the running sums `a`."
+    m, phi = b['mask'], b['phi_no_tool'][l]  # (B, T), (B, T, F)
+    delta = mte.delta(l, phi)  # (B, T, F)
+    a['norms'].append(delta.norm(dim=-1)[m])
+    a['abs'] += delta.abs()[m].sum(0)
+    a['signed'] += delta[m].sum(0)
+    a['n'] += int(m.sum())
+    if saes: _add_sse(a, saes[l], phi, b['h_with_tool'][l], delta, m)
+
+# %% ../nbs/08_analysis.ipynb #4f34ff8b
+def _layer_report(l, a, cap, top_k, with_mse):
+    "The `LayerReport` of layer `l` from its running sums `a`, with the norm `cap`; `with_mse` if `a` holds errors."
+    norms, mean_abs = torch.cat(a['norms']), a['abs'] / max(a['n'], 1)
+    top = mean_abs.topk(min(top_k, len(mean_abs)))
+    at_cap = float((norms >= cap * (1 - 1e-4)).float().mean()) if cap else float('nan')
+    signed = (a['signed'] / max(a['n'], 1))[top.indices].tolist()
+    mse = (a['sse_b'] / a['nd'], a['sse_a'] / a['nd']) if with_mse else (None, None)
+    return LayerReport(l, norms, at_cap, top.indices.tolist(), top.values.tolist(), signed, *mse)
+
+# %% ../nbs/08_analysis.ipynb #bb2fb41f
 @torch.no_grad()
 def edit_report(mte, # a MechanisticToolEditor
                 pairs_or_batch, # CounterfactualPairs, a PairStore, or a batch from `collate_pairs`
@@ -49,29 +84,11 @@ def edit_report(mte, # a MechanisticToolEditor
     "Per-layer `LayerReport`s of the edits `mte` makes on `pairs_or_batch`."
     layers, was = list(layers or mte.layers), mte.training
     mte.eval()
-    acc = {l: dict(norms=[], abs=0., signed=0., n=0, sse_b=0., sse_a=0., nd=0) for l in layers}
+    acc = {l: _sums() for l in layers}
     for b in _batches(pairs_or_batch, layers):
-        m = b['mask']  # (B, T)
-        for l in layers:
-            phi = b['phi_no_tool'][l]
-            delta = mte.delta(l, phi)  # (B, T, F)
-            a = acc[l]
-            a['norms'].append(delta.norm(dim=-1)[m]); a['abs'] += delta.abs()[m].sum(0); a['signed'] += delta[m].sum(0); a['n'] += int(m.sum())
-            if saes:
-                s, h = saes[l], b['h_with_tool'][l][m]
-                base = (sparse_matmul(phi, s.W_dec) + s.b_dec)[m]
-                a['sse_b'] += ((base - h)**2).sum().item(); a['sse_a'] += ((base + delta[m] @ s.W_dec - h)**2).sum().item()
-                a['nd'] += h.numel()
+        for l in layers: _add_batch(acc[l], mte, b, l, saes)
     mte.train(was)
-    out = {}
-    for l,a in acc.items():
-        norms, mean_abs = torch.cat(a['norms']), a['abs'] / max(a['n'], 1)
-        top = mean_abs.topk(min(top_k, len(mean_abs)))
-        cap = mte.edit_norm_cap
-        out[l] = LayerReport(l, norms, float((norms >= cap * (1 - 1e-4)).float().mean()) if cap else float('nan'), top.indices.tolist(),
-                             top.values.tolist(), (a['signed'] / max(a['n'], 1))[top.indices].tolist(),
-                             a['sse_b'] / a['nd'] if saes else None, a['sse_a'] / a['nd'] if saes else None)
-    return out
+    return {l: _layer_report(l, a, mte.edit_norm_cap, top_k, bool(saes)) for l,a in acc.items()}
 
 # %% ../nbs/08_analysis.ipynb #df16349a
 def plot_edit_norms(report:dict, # from `edit_report`
@@ -135,6 +152,18 @@ def plot_training_curves(metrics_path):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/08_analysis.ipynb #144f859c
+def save_figures(mte, pairs, save_dir)->list[Path]:
+    "Write `training_curves.png` and `edit_magnitudes.png` for a finished run to `save_dir`."
+    save_dir, out = Path(save_dir), []
+    for name, fig in (('training_curves.png', lambda: plot_training_curves(save_dir/'metrics.jsonl')),
+                      ('edit_magnitudes.png', lambda: plot_edit_norms(edit_report(mte, pairs[:64]), mte.edit_norm_cap))):
+        f = fig()
+        f.savefig(save_dir/name, dpi=110)
+        plt.close(f)
+        out.append(save_dir/name)
+    return out
+
 # %% ../nbs/08_analysis.ipynb #caf144cc
 class EditExplorer:
     "An ipywidgets app to explore the edits of `mte` on `pairs`."
@@ -150,8 +179,9 @@ class EditExplorer:
         self.update()
 
 # %% ../nbs/08_analysis.ipynb #0162456a
+@patch
 @torch.no_grad()
-def _token_rows(self:EditExplorer, layer:int, pair:int, token:int):
+def token_rows(self:EditExplorer, layer:int, pair:int, token:int):
     "The selected token's edit norm, and its top features by |delta| with phi before and after."
     p, was = self.pairs[pair], self.mte.training
     self.mte.eval()
@@ -163,20 +193,23 @@ def _token_rows(self:EditExplorer, layer:int, pair:int, token:int):
     rows = [dict(feature=int(i), before=float(before[i]), delta=float(delta[i]), after=float(before[i] + delta[i])) for i in top]
     return dict(norm=float(delta.norm()), cap=self.mte.edit_norm_cap, rows=rows)
 
-EditExplorer.token_rows = _token_rows
-
-# %% ../nbs/08_analysis.ipynb #a60aa25a
-def _figures(self:EditExplorer, layer:int, pair:int, token:int):
-    "The explorer's three figures for the current selection."
-    return [plot_edit_heatmap(self.mte, self.pairs[pair], token=token), plot_edit_norms({layer: self.report[layer]}, self.mte.edit_norm_cap),
-            plot_top_features(self.report, layer, k=self.k)]
-
+# %% ../nbs/08_analysis.ipynb #fe1844df
 def _html(t):
+    "The token table `t` (from `EditExplorer.token_rows`) as HTML."
     head = f"<b>edit norm</b> {t['norm']:.3f} &nbsp; <b>cap</b> {t['cap']}"
     rows = ''.join(f"<tr><td>#{r['feature']}</td><td>{r['before']:.3f}</td><td>{r['delta']:+.3f}</td><td>{r['after']:.3f}</td></tr>" for r in t['rows'])
     return f"{head}<table><tr><th>feature</th><th>before</th><th>delta</th><th>after</th></tr>{rows}</table>"
 
-def _update(self:EditExplorer):
+# %% ../nbs/08_analysis.ipynb #a60aa25a
+@patch
+def figures(self:EditExplorer, layer:int, pair:int, token:int):
+    "The explorer's three figures for the current selection."
+    return [plot_edit_heatmap(self.mte, self.pairs[pair], token=token), plot_edit_norms({layer: self.report[layer]}, self.mte.edit_norm_cap),
+            plot_top_features(self.report, layer, k=self.k)]
+
+# %% ../nbs/08_analysis.ipynb #d72a4fed
+@patch
+def update(self:EditExplorer):
     "Redraw the table and the figures for the current selection."
     sel = (self.layer.value, self.pair.value, self.token.value)
     self.table.value = _html(self.token_rows(*sel))
@@ -186,9 +219,14 @@ def _update(self:EditExplorer):
         self.out.clear_output(wait=True)
         for f in figs: display(f); plt.close(f)
 
+# %% ../nbs/08_analysis.ipynb #0b87eb1d
+@patch
 def _changed(self:EditExplorer, change):
+    "Called when a control changes: re-bound the token slider if the pair changed, and redraw."
     if change['owner'] is self.pair: self.token.max = self.pairs[self.pair.value].lengths[0] - 1
     self.update()
 
-EditExplorer.figures, EditExplorer.update, EditExplorer._changed = _figures, _update, _changed
-EditExplorer._ipython_display_ = lambda self: display(self.widget)
+@patch
+def _ipython_display_(self:EditExplorer):
+    "Show the explorer's widget."
+    display(self.widget)

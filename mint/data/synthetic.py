@@ -39,9 +39,56 @@ def _plant_layer(g, F, d, n_tools, feats_per_tool, effect):
     gain = effect * (0.5 + 0.5*torch.rand(n_tools, feats_per_tool, generator=g))
     return W_dec, b_dec, result, gain
 
-# %% ../../nbs/03_data.synthetic.ipynb #0ddec088
+# %% ../../nbs/03_data.synthetic.ipynb #f2fc30c9
+def _draw_tokens(g, T_range, F, n_tools, k_context):
+    "A pair's trigger strengths `a` (T,), with `T` drawn from `T_range`, and its context ids and strengths (T, k)."
+    T = int(torch.randint(T_range[0], T_range[1]+1, (1,), generator=g))
+    a = 0.5 + torch.rand(T, generator=g)  # (T,) trigger strength
+    ctx = n_tools + torch.rand(T, F - n_tools, generator=g).argsort(-1)[:, :k_context]  # (T, k) context ids
+    ctx_v = 0.2 + 0.8*torch.rand(T, k_context, generator=g)  # (T, k)
+    return a, ctx, ctx_v
+
+# %% ../../nbs/03_data.synthetic.ipynb #30c7b577
+def _phi_pair(j, a, ctx, ctx_v, F, result, gain):
+    "The features `phi_no_tool` and `phi_with_tool` (T, F) of a pair for tool `j` at one layer."
+    phi = torch.zeros(len(a), F)
+    phi[:, j] = a
+    phi.scatter_(1, ctx, ctx_v)
+    phi_w = phi.clone()
+    phi_w[:, result[j]] = gain[j][None] * a[:, None]  # (T, feats)
+    return phi, phi_w
+
+# %% ../../nbs/03_data.synthetic.ipynb #ed0b1590
+def _decode_noisy(g, phi, W_dec, b_dec, noise):
+    "Hidden states (T, d): the decode of `phi` (T, F) plus Gaussian noise of std `noise`."
+    return phi @ W_dec + b_dec + noise*torch.randn(len(phi), W_dec.shape[1], generator=g)
+
+# %% ../../nbs/03_data.synthetic.ipynb #164792b0
 _TOOL_NAMES = ['weather', 'calculator', 'unit_converter', 'lookup', 'calendar', 'search', 'translate', 'stocks']
 
+def _plant_pair(g, i, planted, n_tools, F, T_range, k_context, noise, seed):
+    "The `i`th pair of a world whose layers are `planted`: tool `i % n_tools`, at every layer."
+    j, (a, ctx, ctx_v) = i % n_tools, _draw_tokens(g, T_range, F, n_tools, k_context)
+    p = {k: {} for k in ('phi_no_tool', 'phi_with_tool', 'h_no_tool', 'h_with_tool')}
+    for l,(W_dec,b_dec,result,gain) in planted.items():
+        phi, phi_w = _phi_pair(j, a, ctx, ctx_v, F, result, gain)
+        p['phi_no_tool'][l], p['phi_with_tool'][l] = phi, phi_w
+        p['h_no_tool'][l] = _decode_noisy(g, phi, W_dec, b_dec, noise)
+        p['h_with_tool'][l] = _decode_noisy(g, phi_w, W_dec, b_dec, noise)
+    return CounterfactualPair(**p, tool_label=_TOOL_NAMES[j], metadata={'planted_tool': j, 'world_seed': seed})
+
+# %% ../../nbs/03_data.synthetic.ipynb #ee8ab5b3
+def _write_pairs(pairs, path):
+    "Save `pairs` to the folder `path`, replacing any pairs already there."
+    if path.exists(): shutil.rmtree(path)
+    save_pairs(pairs, path)
+
+def _planted(planted):
+    "What `world.json` records of the planted layers: each tool's result feature ids and gains, per layer."
+    return dict(result_features={l: r.tolist() for l,(_,_,r,_) in planted.items()},
+                gains={l: c.tolist() for l,(_,_,_,c) in planted.items()})
+
+# %% ../../nbs/03_data.synthetic.ipynb #0ddec088
 def make_planted_world(out_dir, # folder to write `saes/layer_N/`, `pairs/` and `world.json` into
                        layers=(2, 5), # the layers that get an SAE and features
                        d:int=32, # hidden size
@@ -60,29 +107,11 @@ def make_planted_world(out_dir, # folder to write `saes/layer_N/`, `pairs/` and 
     out, g = Path(out_dir), torch.Generator().manual_seed(seed)
     planted = {l: _plant_layer(g, F, d, n_tools, feats_per_tool, effect) for l in layers}
     saes = {l: str(_sae_lens_folder(out/f'saes/layer_{l}', W, b, l)) for l,(W,b,_,_) in planted.items()}
-    pairs = []
-    for i in range(n_pairs):
-        j, T = i % n_tools, int(torch.randint(T_range[0], T_range[1]+1, (1,), generator=g))
-        a = 0.5 + torch.rand(T, generator=g)  # (T,) trigger strength
-        ctx = n_tools + torch.rand(T, F - n_tools, generator=g).argsort(-1)[:, :k_context]  # (T, k) context ids
-        ctx_v = 0.2 + 0.8*torch.rand(T, k_context, generator=g)
-        p = {k: {} for k in ('phi_no_tool', 'phi_with_tool', 'h_no_tool', 'h_with_tool')}
-        for l,(W_dec,b_dec,result,gain) in planted.items():
-            phi = torch.zeros(T, F)
-            phi[:, j] = a
-            phi.scatter_(1, ctx, ctx_v)
-            phi_w = phi.clone()
-            phi_w[:, result[j]] = gain[j][None] * a[:, None]  # (T, feats)
-            p['phi_no_tool'][l], p['phi_with_tool'][l] = phi, phi_w
-            p['h_no_tool'][l] = phi @ W_dec + b_dec + noise*torch.randn(T, d, generator=g)
-            p['h_with_tool'][l] = phi_w @ W_dec + b_dec + noise*torch.randn(T, d, generator=g)
-        pairs.append(CounterfactualPair(**p, tool_label=_TOOL_NAMES[j], metadata={'planted_tool': j, 'world_seed': seed}))
-    if (out/'pairs').exists(): shutil.rmtree(out/'pairs')
-    save_pairs(pairs, out/'pairs')
+    pairs = [_plant_pair(g, i, planted, n_tools, F, T_range, k_context, noise, seed) for i in range(n_pairs)]
+    _write_pairs(pairs, out/'pairs')
     world = dict(layers=list(layers), d=d, F=F, n_pairs=n_pairs, n_tools=n_tools, feats_per_tool=feats_per_tool,
                  k_context=k_context, T_range=list(T_range), effect=effect, noise=noise, seed=seed, saes=saes,
-                 pairs_dir=str(out/'pairs'), result_features={l: planted[l][2].tolist() for l in layers},
-                 gains={l: planted[l][3].tolist() for l in layers})
+                 pairs_dir=str(out/'pairs'), **_planted(planted))
     (out/'world.json').write_text(json.dumps(world, indent=1))
     return world
 
