@@ -10,16 +10,17 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 import torch
+from fastcore.basics import patch
 from safetensors import safe_open
 from safetensors.torch import save_file
 from tqdm import tqdm
 from ..utils import atomic_write
 from .sparse import SparsePhi
-from .counterfactual_pairs import CounterfactualPair, PairError, _KEYS, _index, _load_one, align_pair
+from .pair import CounterfactualPair, PairError, PAIR_KEYS, pair_files, read_pair, align_pair
 
 # %% auto #0
-__all__ = ['STORE_FORMAT', 'STORE_VERSION', 'StoreError', 'write_store', 'convert_to_store', 'PairStore', 'is_store',
-           'open_store', 'store_progress']
+__all__ = ['STORE_FORMAT', 'STORE_VERSION', 'StoreError', 'write_store', 'PairStore', 'is_store', 'open_store', 'store_progress',
+           'convert_to_store']
 
 # %% ../../nbs/01b_data.store.ipynb #b180451d
 STORE_FORMAT, STORE_VERSION = "mint-pair-store", 1
@@ -37,11 +38,21 @@ def _csr(phi):
     rows, cols = phi.nonzero(as_tuple=True)
     return cols.to(torch.int32), phi[rows, cols], torch.bincount(rows, minlength=len(phi))
 
+# %% ../../nbs/01b_data.store.ipynb #e0b2635c
 def _cast(t, dtype, what):
     "`t` as `dtype`, refusing values that overflow it."
     if dtype == torch.float16 and t.numel() and t.abs().max() > 65504:
         raise StoreError(f"{what} has values beyond float16's range (max |x| = {t.abs().max().item():.3g}); store it as bfloat16")
     return t.to(dtype)
+
+# %% ../../nbs/01b_data.store.ipynb #1626be56
+def _shard_tensors(buf):
+    "The tensors of a shard from the writer's buffers `buf`: lists concatenated, row counts `.cnt` as row pointers `.ptr`."
+    tensors = {}
+    for k,v in buf.items():
+        if k.endswith('.cnt'): tensors[k[:-4] + '.ptr'] = torch.cat([torch.zeros(1, dtype=torch.int64), torch.cat(v).cumsum(0)])
+        else: tensors[k] = torch.cat(v).contiguous()
+    return tensors
 
 # %% ../../nbs/01b_data.store.ipynb #62dbe64b
 class _Writer:
@@ -52,48 +63,59 @@ class _Writer:
         self.phi_dtype, self.h_dtype, self.meta, self.resumable = _DTYPES[phi_dtype], _DTYPES[h_dtype], meta, resumable
         self.pairs, self.shards, self.buf, self.ntok = [], [], {}, 0
 
-    def add(self, p:CounterfactualPair):
-        T = p.lengths[0]
-        if p.layers != self.layers: raise StoreError(f"{p.source}: has layers {p.layers}, the store has {self.layers}")
-        for l in self.layers:
-            for k in self.keys:
-                t, name = getattr(p,k)[l].to('cpu'), f"{p.source or 'pair'} {k}[{l}]"  # pairs made on a GPU are stored from host memory
-                if t.shape[-1] != (self.F if k.startswith('phi') else self.d): raise StoreError(f"{name}: width {t.shape[-1]} does not match the store")
-                if k.startswith('phi'):
-                    idx, val, cnt = _csr(t)
-                    self.buf.setdefault(f"{l}.{k}.idx", []).append(idx)
-                    self.buf.setdefault(f"{l}.{k}.val", []).append(_cast(val, self.phi_dtype, name))
-                    self.buf.setdefault(f"{l}.{k}.cnt", []).append(cnt)
-                else: self.buf.setdefault(f"{l}.{k}", []).append(_cast(t, self.h_dtype, name))
-        self.pairs.append(dict(shard=len(self.shards), offset=self.ntok, length=T, tool_label=p.tool_label, metadata=p.metadata))
-        self.ntok, self.nbuf = self.ntok + T, self.nbuf + 1
-        if self.ntok >= self.shard_tokens or (self.shard_pairs and self.nbuf >= self.shard_pairs): self.flush()
+# %% ../../nbs/01b_data.store.ipynb #82abbbae
+@patch
+def _buffer(self:_Writer, k, l, t, name):
+    "Buffer `t`, the (T, F) or (T, d) tensor of key `k` at layer `l`; `name` names it in errors."
+    if t.shape[-1] != (self.F if k.startswith('phi') else self.d): raise StoreError(f"{name}: width {t.shape[-1]} does not match the store")
+    if k.startswith('phi'):
+        idx, val, cnt = _csr(t)
+        self.buf.setdefault(f"{l}.{k}.idx", []).append(idx)
+        self.buf.setdefault(f"{l}.{k}.val", []).append(_cast(val, self.phi_dtype, name))
+        self.buf.setdefault(f"{l}.{k}.cnt", []).append(cnt)
+    else: self.buf.setdefault(f"{l}.{k}", []).append(_cast(t, self.h_dtype, name))
 
-    def flush(self):
-        if not self.ntok: return
-        name = f"shard_{len(self.shards):05d}.safetensors"
-        tensors = {}
-        for k,v in self.buf.items():
-            if k.endswith('.cnt'): tensors[k[:-4] + '.ptr'] = torch.cat([torch.zeros(1, dtype=torch.int64), torch.cat(v).cumsum(0)])
-            else: tensors[k] = torch.cat(v).contiguous()
-        atomic_write(self.out/name, lambda tmp: save_file(tensors, tmp))
-        self.shards.append(dict(file=name, n_tokens=self.ntok))
-        self.buf, self.ntok, self.nbuf = {}, 0, 0
-        if self.resumable: self._manifest(complete=False)
+# %% ../../nbs/01b_data.store.ipynb #56421daa
+@patch
+def add(self:_Writer, p:CounterfactualPair):
+    "Buffer pair `p`; flush the shard once it holds `shard_tokens` tokens or `shard_pairs` pairs."
+    T = p.lengths[0]
+    if p.layers != self.layers: raise StoreError(f"{p.source}: has layers {p.layers}, the store has {self.layers}")
+    for l in self.layers:
+        for k in self.keys: self._buffer(k, l, getattr(p,k)[l].to('cpu'), f"{p.source or 'pair'} {k}[{l}]")
+    self.pairs.append(dict(shard=len(self.shards), offset=self.ntok, length=T, tool_label=p.tool_label, metadata=p.metadata))
+    self.ntok, self.nbuf = self.ntok + T, self.nbuf + 1
+    if self.ntok >= self.shard_tokens or (self.shard_pairs and self.nbuf >= self.shard_pairs): self.flush()
 
-    def _manifest(self, complete):
-        "Write the manifest of the shards flushed so far; an incomplete one names only durable pairs."
-        n = sum(s['n_tokens'] for s in self.shards)
-        pairs = [p for p in self.pairs if p['shard'] < len(self.shards)] if not complete else self.pairs
-        m = dict(format=STORE_FORMAT, version=STORE_VERSION, layers=self.layers, d=self.d, F=self.F, keys=list(self.keys),
-                 phi_dtype=str(self.phi_dtype).split('.')[-1], h_dtype=str(self.h_dtype).split('.')[-1], index_dtype='int32',
-                 shards=self.shards, pairs=pairs, complete=complete, meta=self.meta)
-        atomic_write(self.out/'manifest.json', lambda tmp: Path(tmp).write_text(json.dumps(m)))
+# %% ../../nbs/01b_data.store.ipynb #fb5345ae
+@patch
+def flush(self:_Writer):
+    "Write the buffered pairs as the next shard, atomically, and empty the buffers."
+    if not self.ntok: return
+    name = f"shard_{len(self.shards):05d}.safetensors"
+    tensors = _shard_tensors(self.buf)
+    atomic_write(self.out/name, lambda tmp: save_file(tensors, tmp))
+    self.shards.append(dict(file=name, n_tokens=self.ntok))
+    self.buf, self.ntok, self.nbuf = {}, 0, 0
+    if self.resumable: self._manifest(complete=False)
 
-    def finish(self):
-        self.flush()
-        self._manifest(complete=True)
-        return self.out
+# %% ../../nbs/01b_data.store.ipynb #c36f7fed
+@patch
+def _manifest(self:_Writer, complete):
+    "Write the manifest of the shards flushed so far; an incomplete one names only durable pairs."
+    pairs = [p for p in self.pairs if p['shard'] < len(self.shards)] if not complete else self.pairs
+    m = dict(format=STORE_FORMAT, version=STORE_VERSION, layers=self.layers, d=self.d, F=self.F, keys=list(self.keys),
+             phi_dtype=str(self.phi_dtype).split('.')[-1], h_dtype=str(self.h_dtype).split('.')[-1], index_dtype='int32',
+             shards=self.shards, pairs=pairs, complete=complete, meta=self.meta)
+    atomic_write(self.out/'manifest.json', lambda tmp: Path(tmp).write_text(json.dumps(m)))
+
+# %% ../../nbs/01b_data.store.ipynb #6540ef1a
+@patch
+def finish(self:_Writer):
+    "Flush the last shard and write the complete manifest; return the store folder."
+    self.flush()
+    self._manifest(complete=True)
+    return self.out
 
 # %% ../../nbs/01b_data.store.ipynb #11dc94fc
 def _prepare(out_dir, overwrite):
@@ -106,6 +128,28 @@ def _prepare(out_dir, overwrite):
     out.mkdir(parents=True, exist_ok=True)
     return out
 
+# %% ../../nbs/01b_data.store.ipynb #bdb03e3a
+def _resumable(out_dir, resume, overwrite, meta):
+    "The `store_progress` of the unfinished store in `out_dir` to resume, or None to write afresh."
+    done = store_progress(out_dir) if resume and not overwrite else None  # overwrite starts afresh
+    if done and done['complete']: raise StoreError(f"{out_dir}: the store is already complete; there is nothing to resume")
+    if done and done['meta'] != meta: raise StoreError(f"{out_dir}: the unfinished store was made with {done['meta']}, not {meta}; write it anew with overwrite=True")
+    return done
+
+# %% ../../nbs/01b_data.store.ipynb #87946d9c
+def _with_bar(pairs, total):
+    "`pairs` with a progress bar of `total` (default: `len(pairs)` where it has one), hidden under 32 pairs."
+    total = total if total is not None else (len(pairs) if hasattr(pairs, '__len__') else None)
+    return tqdm(pairs, desc="writing pair store", total=total, disable=total is not None and total < 32)
+
+def _writer_for(p, out, keys, done, phi_dtype, h_dtype, shard_tokens, meta, resume, shard_pairs):
+    "A `_Writer` for pairs like `p`, holding the shards and pairs of `done` when resuming."
+    l0 = p.layers[0]
+    w = _Writer(out, p.layers, p.h_with_tool[l0].shape[-1], p.phi_no_tool[l0].shape[-1], phi_dtype, h_dtype, keys, shard_tokens, meta, resume, shard_pairs)
+    if done: w.shards, w.pairs = done['m']['shards'], done['m']['pairs']
+    return w
+
+# %% ../../nbs/01b_data.store.ipynb #18dfb927
 def write_store(pairs, # an iterable of CounterfactualPair, all with the same layers and sizes
                 out_dir, # the store folder
                 phi_dtype:str='float16', # feature values: float16, bfloat16 or float32
@@ -119,30 +163,62 @@ def write_store(pairs, # an iterable of CounterfactualPair, all with the same la
                 shard_pairs:int|None=None, # also end a shard after this many pairs
                )->Path:
     "Write `pairs` as a pair store in `out_dir`."
-    done = store_progress(out_dir) if resume and not overwrite else None  # overwrite starts afresh
-    if done and done['complete']: raise StoreError(f"{out_dir}: the store is already complete; there is nothing to resume")
-    if done and done['meta'] != meta: raise StoreError(f"{out_dir}: the unfinished store was made with {done['meta']}, not {meta}; write it anew with overwrite=True")
+    done = _resumable(out_dir, resume, overwrite, meta)
     out, w = (Path(out_dir) if done else _prepare(out_dir, overwrite)), None
-    total = total if total is not None else (len(pairs) if hasattr(pairs, '__len__') else None)
-    keys = _KEYS if keep_h_no_tool else tuple(k for k in _KEYS if k != 'h_no_tool')
-    for p in tqdm(pairs, desc="writing pair store", total=total, disable=total is not None and total < 32):
-        if w is None:
-            l0 = p.layers[0]
-            w = _Writer(out, p.layers, p.h_with_tool[l0].shape[-1], p.phi_no_tool[l0].shape[-1], phi_dtype, h_dtype, keys, shard_tokens, meta, resume, shard_pairs)
-            if done: w.shards, w.pairs = done['m']['shards'], done['m']['pairs']
+    keys = PAIR_KEYS if keep_h_no_tool else tuple(k for k in PAIR_KEYS if k != 'h_no_tool')
+    for p in _with_bar(pairs, total):
+        if w is None: w = _writer_for(p, out, keys, done, phi_dtype, h_dtype, shard_tokens, meta, resume, shard_pairs)
         w.add(p)
     if w is None: raise StoreError(f"{out}: no pairs to write")
     return w.finish()
 
-# %% ../../nbs/01b_data.store.ipynb #52dd2c4f
-def convert_to_store(pairs_dir, # a folder of pair_*.pt files (flat or layer_N/ shards)
-                     out_dir, # the store to write
-                     align:str='error', # see `align_pair`
-                     **kwargs, # passed to `write_store`
-                    )->Path:
-    "Stream the `.pt` pairs in `pairs_dir` into a pair store at `out_dir`."
-    entries = _index(pairs_dir)
-    return write_store((align_pair(_load_one(e), align) for _,e in entries), out_dir, total=len(entries), **kwargs)
+# %% ../../nbs/01b_data.store.ipynb #75217ddb
+def _no_manifest(path)->StoreError:
+    "The error for folder `path` without a manifest.json: an unfinished write, or not a store at all."
+    if list(path.glob('shard_*.safetensors')) or list(path.glob('.shard_*')):
+        return StoreError(f"{path}: has pair-store shards but no manifest.json, so its write never finished; write the store again")
+    return StoreError(f"{path}: not a pair store (no manifest.json)")
+
+# %% ../../nbs/01b_data.store.ipynb #fd7273a0
+def _manifest_json(path):
+    "The manifest of the store at `path`, refusing one that is missing, not JSON, or of another format or version."
+    f = path/'manifest.json'
+    if not f.exists(): raise _no_manifest(path)
+    try: m = json.loads(f.read_text())
+    except json.JSONDecodeError as e: raise StoreError(f"{f}: not valid JSON ({e})") from None
+    if m.get('format') != STORE_FORMAT: raise StoreError(f"{f}: not a mint pair store manifest")
+    if m.get('version') != STORE_VERSION: raise StoreError(f"{f}: store version {m.get('version')}; this mint reads version {STORE_VERSION}")
+    return m
+
+# %% ../../nbs/01b_data.store.ipynb #7bc7f051
+def _check_shard(path, s, key):
+    "Refuse shard `s` (a manifest entry) of the store at `path` if missing, unreadable, or not `n_tokens` long in tensor `key`."
+    sf = path/s['file']
+    if not sf.exists(): raise StoreError(f"{path}: manifest lists {s['file']}, which is missing")
+    try:
+        with safe_open(sf, 'pt') as h: n = h.get_slice(key).get_shape()[0]
+    except Exception as e: raise StoreError(f"{sf}: cannot read shard ({type(e).__name__}: {e})") from None
+    if n != s['n_tokens']: raise StoreError(f"{sf}: holds {n} tokens, the manifest says {s['n_tokens']}")
+
+# %% ../../nbs/01b_data.store.ipynb #88b23603
+def _read_manifest(path, partial=False):
+    "The checked manifest of the store at `path` (`partial`: accept an unfinished, resumable one)."
+    m = _manifest_json(path)
+    if m.get('complete') is False and not partial:
+        raise StoreError(f"{path}: its write stopped after {len(m['pairs'])} pairs and never finished; run the same command again to resume it")
+    for s in m['shards']: _check_shard(path, s, f"{m['layers'][0]}.h_with_tool")
+    return m
+
+# %% ../../nbs/01b_data.store.ipynb #51eeee62
+def _rows(ptr, idx, val, F_):
+    "A (T, K) SparsePhi from CSR slices: row pointers `ptr` (T+1,), and the rows' `idx` and `val`."
+    cnt = ptr[1:] - ptr[:-1]  # (T,)
+    T, K = len(cnt), max(int(cnt.max()) if len(cnt) else 0, 1)
+    row = torch.repeat_interleave(torch.arange(T), cnt)
+    col = torch.arange(len(idx)) - torch.repeat_interleave(ptr[:-1] - ptr[0], cnt)
+    I, V = torch.zeros(T, K, dtype=torch.int32), torch.zeros(T, K, dtype=val.dtype)
+    I[row, col], V[row, col] = idx, val
+    return SparsePhi(I, V, F_)
 
 # %% ../../nbs/01b_data.store.ipynb #e644b953
 class PairStore(Sequence):
@@ -157,64 +233,50 @@ class PairStore(Sequence):
         self._open = {}
 
     def __len__(self): return len(self.index)
-    def __getitem__(self, i): return _store_getitem(self, i)  # defined below
-    def __repr__(self): return f"PairStore({self.path}, {len(self)} pairs, layers={self.layers}, d={self.d}, F={self.F})"
-    def __getstate__(self): return {**self.__dict__, '_open': {}}
-    def take(self, idx): return PairStore.__new__(PairStore)._view(self, [self.index[i] for i in idx])
-    def _view(self, src, index):
-        self.__dict__.update({**src.__dict__, 'index': index, '_open': {}}); return self
+    def __getitem__(self, i): return self.take(range(len(self))[i]) if isinstance(i, slice) else self._pair(self.index[i])
 
-# %% ../../nbs/01b_data.store.ipynb #75217ddb
-def _read_manifest(path, partial=False):
-    "The checked manifest of the store at `path` (`partial`: accept an unfinished, resumable one)."
-    f = path/'manifest.json'
-    if not f.exists():
-        if list(path.glob('shard_*.safetensors')) or list(path.glob('.shard_*')):
-            raise StoreError(f"{path}: has pair-store shards but no manifest.json, so its write never finished; write the store again")
-        raise StoreError(f"{path}: not a pair store (no manifest.json)")
-    try: m = json.loads(f.read_text())
-    except json.JSONDecodeError as e: raise StoreError(f"{f}: not valid JSON ({e})") from None
-    if m.get('format') != STORE_FORMAT: raise StoreError(f"{f}: not a mint pair store manifest")
-    if m.get('version') != STORE_VERSION: raise StoreError(f"{f}: store version {m.get('version')}; this mint reads version {STORE_VERSION}")
-    if m.get('complete') is False and not partial:
-        raise StoreError(f"{path}: its write stopped after {len(m['pairs'])} pairs and never finished; run the same command again to resume it")
-    for s in m['shards']:
-        sf = path/s['file']
-        if not sf.exists(): raise StoreError(f"{path}: manifest lists {s['file']}, which is missing")
-        try:
-            with safe_open(sf, 'pt') as h: n = h.get_slice(f"{m['layers'][0]}.h_with_tool").get_shape()[0]
-        except Exception as e: raise StoreError(f"{sf}: cannot read shard ({type(e).__name__}: {e})") from None
-        if n != s['n_tokens']: raise StoreError(f"{sf}: holds {n} tokens, the manifest says {s['n_tokens']}")
-    return m
+# %% ../../nbs/01b_data.store.ipynb #671c1329
+@patch
+def __repr__(self:PairStore): return f"PairStore({self.path}, {len(self)} pairs, layers={self.layers}, d={self.d}, F={self.F})"
 
-# %% ../../nbs/01b_data.store.ipynb #51eeee62
-def _rows(ptr, idx, val, F_):
-    "A (T, K) SparsePhi from CSR slices: row pointers `ptr` (T+1,), and the rows' `idx` and `val`."
-    cnt = ptr[1:] - ptr[:-1]  # (T,)
-    T, K = len(cnt), max(int(cnt.max()) if len(cnt) else 0, 1)
-    row = torch.repeat_interleave(torch.arange(T), cnt)
-    col = torch.arange(len(idx)) - torch.repeat_interleave(ptr[:-1] - ptr[0], cnt)
-    I, V = torch.zeros(T, K, dtype=torch.int32), torch.zeros(T, K, dtype=val.dtype)
-    I[row, col], V[row, col] = idx, val
-    return SparsePhi(I, V, F_)
-
-def _store_getitem(self:PairStore, i):
-    "Pair `i` of the store (a slice or a list gives a lazy view)."
-    if isinstance(i, slice): return self.take(range(len(self))[i])
-    e = self.m['pairs'][self.index[i]]
+# %% ../../nbs/01b_data.store.ipynb #bd90ed5a
+@patch
+def _shard(self:PairStore, e):
+    "The open shard that holds manifest entry `e`, opened on first use."
     sf = self.path/self.m['shards'][e['shard']]['file']
     if sf not in self._open: self._open[sf] = safe_open(sf, 'pt')
-    h, a, T = self._open[sf], e['offset'], e['length']
-    out = {k: {} for k in _KEYS}
+    return self._open[sf]
+
+@patch
+def _read_phi(self:PairStore, h, key, a, T):
+    "The (T, K) SparsePhi of tokens `a`..`a+T` of CSR tensor `key` (e.g. '3.phi_no_tool') in shard `h`."
+    ptr = h.get_slice(f"{key}.ptr")[a:a+T+1]
+    s, t = int(ptr[0]), int(ptr[-1])
+    return _rows(ptr, h.get_slice(f"{key}.idx")[s:t], h.get_slice(f"{key}.val")[s:t], self.F)
+
+# %% ../../nbs/01b_data.store.ipynb #e2c9c71b
+@patch
+def _pair(self:PairStore, j):
+    "Pair `j` of the whole store (an index into the manifest, not into this view)."
+    e = self.m['pairs'][j]
+    h, a, T = self._shard(e), e['offset'], e['length']
+    out = {k: {} for k in PAIR_KEYS}
     for l in self.layers:
-        for k in self.m['keys']:
-            if k.startswith('phi'):
-                ptr = h.get_slice(f"{l}.{k}.ptr")[a:a+T+1]
-                s, t = int(ptr[0]), int(ptr[-1])
-                out[k][l] = _rows(ptr, h.get_slice(f"{l}.{k}.idx")[s:t], h.get_slice(f"{l}.{k}.val")[s:t], self.F)
-            else: out[k][l] = h.get_slice(f"{l}.{k}")[a:a+T]
+        for k in self.m['keys']: out[k][l] = self._read_phi(h, f"{l}.{k}", a, T) if k.startswith('phi') else h.get_slice(f"{l}.{k}")[a:a+T]
         if 'h_no_tool' not in self.m['keys']: out['h_no_tool'][l] = torch.full((T, self.d), float('nan'))
-    return CounterfactualPair(**out, tool_label=e['tool_label'], metadata=e['metadata'], source=f"{self.path}#{self.index[i]}")
+    return CounterfactualPair(**out, tool_label=e['tool_label'], metadata=e['metadata'], source=f"{self.path}#{j}")
+
+# %% ../../nbs/01b_data.store.ipynb #fdacd84e
+@patch
+def take(self:PairStore, idx): return PairStore.__new__(PairStore)._view(self, [self.index[i] for i in idx])
+
+@patch
+def _view(self:PairStore, src, index):
+    self.__dict__.update({**src.__dict__, 'index': index, '_open': {}}); return self
+
+# %% ../../nbs/01b_data.store.ipynb #a372282c
+@patch
+def __getstate__(self:PairStore): return {**self.__dict__, '_open': {}}
 
 # %% ../../nbs/01b_data.store.ipynb #47d22758
 def is_store(path)->bool:
@@ -222,6 +284,7 @@ def is_store(path)->bool:
     p = Path(path)
     return p.is_dir() and ((p/'manifest.json').exists() or bool(list(p.glob('shard_*.safetensors'))) or bool(list(p.glob('.shard_*'))))
 
+# %% ../../nbs/01b_data.store.ipynb #a8c3ba00
 def open_store(path)->PairStore:
     "Open the pair store at `path`."
     return PairStore(path)
@@ -233,3 +296,13 @@ def store_progress(out_dir)->dict|None:
     if not (p/'manifest.json').exists(): return None
     m = _read_manifest(p, partial=True)
     return dict(n_pairs=len(m['pairs']), complete=m.get('complete', True), meta=m.get('meta'), m=m)
+
+# %% ../../nbs/01b_data.store.ipynb #52dd2c4f
+def convert_to_store(pairs_dir, # a folder of pair_*.pt files (flat or layer_N/ shards)
+                     out_dir, # the store to write
+                     align:str='error', # see `align_pair`
+                     **kwargs, # passed to `write_store`
+                    )->Path:
+    "Stream the `.pt` pairs in `pairs_dir` into a pair store at `out_dir`."
+    entries = pair_files(pairs_dir)
+    return write_store((align_pair(read_pair(e), align) for _,e in entries), out_dir, total=len(entries), **kwargs)
