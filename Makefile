@@ -27,6 +27,7 @@ browser:
 
 test: setup browser
 	BIN=$(BIN) bash tools/check_sync.sh
+	$(BIN)/python tools/nb_shape.py --check
 	$(BIN)/python -m pytest -q tests
 
 docs: setup

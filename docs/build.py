@@ -59,8 +59,27 @@ def glue(nb):
     nb.cells = cells
     return nb, name
 
-def _toctree(names):
-    return nbformat.v4.new_markdown_cell("```{toctree}\n:hidden:\n:maxdepth: 1\n\n" + '\n'.join(names) + "\n```")
+# The sidebar's sections, in reading order; within each, pages keep the notebooks' numbering.
+SECTIONS = (('Tutorials', lambda nb: 'tutorial' in nb),
+            ('The training system', lambda nb: nb[:2] < '10'),
+            ('The real-model path', lambda nb: '10' <= nb[:2] < '17'),
+            ('Commands and scale', lambda nb: nb[:2] == '17'),
+            ('Benchmarks', lambda nb: nb == 'benchmarks'))
+
+def section_of(nb:str)->str:
+    "The sidebar section of notebook `nb` (its file name without `.ipynb`): the first of `SECTIONS` that takes it."
+    for caption, takes in SECTIONS:
+        if takes(nb): return caption
+    raise ValueError(f"docs/build.py: notebook {nb}.ipynb belongs to no sidebar section; add it to SECTIONS")
+
+def _toctree(caption, names):
+    return nbformat.v4.new_markdown_cell(f"```{{toctree}}\n:hidden:\n:maxdepth: 1\n:caption: {caption}\n\n" + '\n'.join(names) + "\n```")
+
+def toctrees(pages:dict)->list:
+    "One toctree cell per sidebar section, for `pages` (page name -> notebook name), in notebook order."
+    by = {c: [] for c, _ in SECTIONS}
+    for page, nb in sorted(pages.items(), key=lambda kv: kv[1]): by[section_of(nb)].append(page)
+    return [_toctree(c, names) for c, names in by.items() if names]
 
 # ---- the steps
 def fetch_widget_js():
@@ -93,12 +112,12 @@ def build(execute:bool=True):
     proc = proc_nbs(str(exe), n_workers=2, force=True, skip_folder_re=r'^(data|[_.].*)$')
     src = DOCS/'_src'
     shutil.rmtree(src, ignore_errors=True); src.mkdir()
-    pages = {}
+    pages, nbs = {}, {}
     for f in sorted(Path(proc).glob('*.ipynb')):
         nb, name = glue(nbformat.read(f, as_version=4))
-        pages[name or f.stem] = nb
-    home = pages.pop('index')
-    home.cells.append(_toctree(list(pages)))
+        pages[name or f.stem], nbs[name or f.stem] = nb, f.stem
+    home = pages.pop('index'); nbs.pop('index')
+    home.cells += toctrees(nbs)
     for name, nb in {'index': home, **pages}.items(): nbformat.write(nb, src/f'{name}.ipynb')
     subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-E', '-b', 'html', '-c', str(DOCS), str(src), str(DOCS/'_build'/'html')], check=True)
     print(f"docs: {DOCS/'_build'/'html'/'index.html'}")

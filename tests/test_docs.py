@@ -1,7 +1,8 @@
 """Every notebook runs in a fresh Jupyter kernel; the docs site builds from them and works in a real browser.
 
-The notebook runs write the executed notebooks (widget state included) to docs/_exec, which the site
-build then uses, so each notebook runs once. Screenshots of the home and analysis pages go to tests/artifacts/."""
+This is the notebooks' test run in `make test`: each notebook runs once, here, flagged cells skipped as
+`nbdev-test` skips them (`tst_flags`), and a notebook that fails under it fails here. The runs write the executed
+notebooks (widget state included) to docs/_exec, which the site build then uses. Screenshots of the home and analysis pages go to tests/artifacts/."""
 import functools, http.server, shutil, sys, threading, time, urllib.request
 from pathlib import Path
 import nbformat, pytest
@@ -19,6 +20,16 @@ def test_notebook_runs_in_a_fresh_kernel(nb):
     out = execute(ROOT/'nbs'/nb)  # raises CellExecutionError, naming the cell, on any error
     assert not [o for c in out.cells if c.cell_type == 'code' for o in c.get('outputs', []) if o.output_type == 'error']
     EXEC.mkdir(parents=True, exist_ok=True); nbformat.write(out, EXEC/nb)
+
+def test_every_notebook_has_a_sidebar_section_in_reading_order():
+    sections = [docs_build.section_of(Path(n).stem) for n in NBS if n != 'index.ipynb']
+    order = [c for c, _ in docs_build.SECTIONS]
+    assert set(sections) == set(order)
+    assert docs_build.section_of('05_models.mte') == 'The training system' and docs_build.section_of('14_eval') == 'The real-model path'
+    with pytest.raises(ValueError, match='99_new.ipynb belongs to no sidebar section'): docs_build.section_of('99_new')
+    toc = docs_build.toctrees({'cli': '17_cli', 'models.mte': '05_models.mte', 'tutorial': '09_tutorial', 'data.sparse': '01_data.sparse'})
+    assert [c.source.split(':caption: ')[1].split('\n')[0] for c in toc] == ['Tutorials', 'The training system', 'Commands and scale']
+    assert toc[1].source.endswith('data.sparse\nmodels.mte\n```')
 
 def test_glue_turns_nbdev_output_into_myst():
     nb = nbformat.v4.new_notebook(cells=[
@@ -79,6 +90,8 @@ def test_every_page_loads_cleanly_and_its_sidebar_resolves(site, browser):
     assert not (errs := _open(browser, site)), errs
     links = [a.get_attribute('href') for a in browser.find_elements(By.CSS_SELECTOR, '.sidebar-tree a.reference')]
     assert len(links) == len(NBS) - 1, links  # every notebook but the home page is in the sidebar
+    captions = [e.text for e in browser.find_elements(By.CSS_SELECTOR, '.sidebar-tree .caption-text')]
+    assert captions == [c for c, _ in docs_build.SECTIONS], captions
     for url in links:
         assert urllib.request.urlopen(url).status == 200, url
         assert not (errs := _open(browser, url)), (url, errs)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fail if nbdev-export, nbdev-clean or the README build would change a file that git tracks (or add one).
+# Fail if nbdev-export, nbdev-clean or the README build would change a file that git tracks (or add one), if pyflakes
+# finds an unused import or name in mint/, or if an import points the wrong way (tools/check_imports.py).
 # Compares the working tree before and after, so it works with uncommitted edits too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,6 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 echo "check_sync: mint/, nbs/ and README.md are in sync with the notebooks"
+# the generated code: no unused imports or names (pyflakes), and dependencies that point one way
+"$BIN/python" -m pyflakes $(find mint -name '*.py' ! -name _modidx.py) tools/*.py docs/build.py
+"$BIN/python" tools/check_imports.py
