@@ -40,7 +40,8 @@ def _setup(n, device, dtype):
     return mte, sae, phi, h, mask
 
 def _step_fn(path, n, device, dtype):
-    from mint.models.mte import compute_mte_loss, fused_mte_loss
+    from mint.models.mte import compute_mte_loss
+    from mint.models.fused import fused_mte_loss
     from mint.data.sparse import to_dense
     from mint.train.train_mte import make_optimizer
     mte, sae, phi, h, mask = _setup(n, device, dtype)

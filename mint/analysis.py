@@ -16,10 +16,12 @@ from IPython.display import display
 from fastcore.basics import patch
 from .data.sparse import SparsePhi, sparse_matmul, to_dense
 from .train.datasets import create_dataloader
+from .data.counterfactual_pairs import load_pairs
+from .train.train_mte import split_pairs
 
 # %% auto #0
 __all__ = ['LayerReport', 'edit_report', 'plot_edit_norms', 'plot_edit_heatmap', 'plot_top_features', 'plot_training_curves',
-           'save_figures', 'EditExplorer']
+           'save_figures', 'save_run_figures', 'EditExplorer']
 
 # %% ../nbs/08_analysis.ipynb #1f150087
 @dataclass
@@ -163,6 +165,17 @@ def save_figures(mte, pairs, save_dir)->list[Path]:
         plt.close(f)
         out.append(save_dir/name)
     return out
+
+# %% ../nbs/08_analysis.ipynb #676d76c4
+def save_run_figures(config, # the run's `MintConfig`
+                     mte, # the MTE it trained
+                     pairs_dir=None, # overrides `config.data.pairs_dir`, as for `train_mte`
+                    )->list[Path]:
+    "Write the figures of the training run of `config` next to its checkpoints."
+    d = config.data
+    pairs = load_pairs(pairs_dir or d.pairs_dir, max_pairs=d.max_pairs, align=d.align)
+    train, val = split_pairs(pairs, d.val_fraction, config.seed, by=d.val_split)
+    return save_figures(mte, val if len(val) else train, config.mte.save_dir)
 
 # %% ../nbs/08_analysis.ipynb #caf144cc
 class EditExplorer:

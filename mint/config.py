@@ -114,6 +114,7 @@ class PairGenConfig:
     align: PairAlign = "suffix"  # "suffix" or "suffix+answer"
     batch_size: int = 8  # scenarios per forward pass
     max_answer_tokens: int = 24  # length limit of the with-tool answer that pairs teacher-force
+    flush_pairs: int = 32  # pairs per shard of the store (whole batches), so a stopped run loses at most this many
 
 # %% ../nbs/00_config.ipynb #e5ef4d4e
 @dataclass
@@ -265,6 +266,7 @@ def _check_real_model(c:MintConfig):
     if c.model.provider != "hf": yield f"model.provider: only 'hf' (Hugging Face transformers) is supported, got {c.model.provider!r}"
     yield from _at_least_1(c.scenarios, 'scenarios', 'n_train n_test')
     yield from _at_least_1(c.saes, 'saes', 'n_tokens seq_len expansion_factor k batch_size')
+    yield from _at_least_1(c.pairs, 'pairs', 'batch_size max_answer_tokens flush_pairs')
     if c.saes.train and c.saes.expansion_factor != c.mte.hidden_expansion:
         yield f"saes.expansion_factor ({c.saes.expansion_factor}) must equal mte.hidden_expansion ({c.mte.hidden_expansion}): the MTE edits those SAEs' features"
 

@@ -17,6 +17,7 @@ from .data.scenarios import build_prompts, answer_hit
 from .data.generate import suffix_length
 from .models.hooks import patch_hidden, mte_edit
 from .train.train_mte import mean_shift, mean_shift_rows
+from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
 __all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'kl_rows', 'Cond', 'conditions_for', 'At', 'window_at',
@@ -384,11 +385,11 @@ def summarize(recs:list, # per-scenario records from `_eval_batch`
 def _eval_all(model, tok, scenarios, mte, saes:dict, ms:dict, conds:list[Cond], batch_size:int, seed:int, desc:str, **kw)->list[dict]:
     "The records of `scenarios`, batch by batch (`kw` go to `_eval_batch`)."
     mte.eval()
-    recs = []
-    for i in tqdm(range(0, len(scenarios), batch_size), desc=desc, unit="batch"):
+    mine = []
+    for i in tqdm(shard(range(0, len(scenarios), batch_size)), desc=desc, unit="batch", disable=not is_main()):
         batch = scenarios[i:i+batch_size]
-        recs += _eval_batch(model, tok, batch, EditContext(mte, saes, ms, [s.family for s in batch], seed + i), conds, **kw)
-    return recs
+        mine.append(_eval_batch(model, tok, batch, EditContext(mte, saes, ms, [s.family for s in batch], seed + i), conds, **kw))
+    return [r for b in unshard(all_gather(mine)) for r in b]
 
 def _summaries(recs:list, names:list, n_boot:int, seed:int)->dict:
     "`summarize` over all of `recs` (`summary`) and over each family's records (`families`)."

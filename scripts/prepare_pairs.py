@@ -2,8 +2,8 @@
 
     python scripts/prepare_pairs.py --config_path configs/smollm2.yaml
 
-The same as the `mint-pairs` command (mint.pipeline.pairs_main)."""
+The same as the `mint-pairs` command (mint.cli.pairs_main)."""
 import fire
-from mint.pipeline import pairs_main
+from mint.cli import pairs_main
 
 if __name__ == "__main__": fire.Fire(pairs_main)

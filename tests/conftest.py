@@ -24,3 +24,24 @@ def write_config(path, world, data=None, **mte):
 def run_cli(*args, **kw):
     "Run `scripts/train_mte.py` with `args`; return the CompletedProcess."
     return subprocess.run([sys.executable, str(ROOT/'scripts'/'train_mte.py'), *map(str, args)], capture_output=True, text=True, **kw)
+
+@pytest.fixture(scope="session")
+def lm(tmp_path_factory):
+    "A tiny random chat model in a folder, shared by the real-path tests (their SAEs, trained once, go beside it)."
+    from mint.lm import make_tiny_lm
+    from mint.data.scenarios import make_scenarios
+    root = tmp_path_factory.mktemp('pipe')
+    make_tiny_lm(root/'lm', [s.query + ' ' + s.tool_output for s in make_scenarios(8, 2)['train']], layers=3, d=32)
+    return root
+
+def pipe_config(root, name, **over):
+    "Write `root/name.yaml`: the real path on the tiny model in `root`, each section updated by `over`; return its path."
+    c = dict(seed=0, model={'name': str(root/'lm')}, scenarios={'n_train': 60, 'n_test': 2, 'out_dir': f'{name}/scenarios'},
+             saes={'train': True, 'out_dir': 'saes', 'n_tokens': 4096, 'seq_len': 32, 'expansion_factor': 4, 'k': 8, 'batch_size': 8},
+             pairs={'align': 'suffix+answer', 'max_answer_tokens': 6, 'batch_size': 2},
+             data={'pairs_dir': f'{name}/pairs', 'val_fraction': 0.25},
+             mte={'layers': [1, 2], 'hidden_dim': 32, 'hidden_expansion': 4, 'edit_norm_cap': 5.0, 'steps': 10, 'batch_size': 8,
+                  'editor_hidden': 32, 'checkpoint_every': 5, 'save_dir': f'{name}/mte'},
+             eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte']})
+    for k,v in over.items(): c[k] = {**c[k], **v}
+    f = Path(root)/f'{name}.yaml'; f.write_text(yaml.safe_dump(c)); return f

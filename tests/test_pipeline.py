@@ -1,29 +1,12 @@
 "The real-model path through its commands, on a tiny random chat model: a killed `mint-pairs` resumes to the same store, `mint-run` goes end to end, and bad input ends in one line."
-import json, os, signal, subprocess, sys, textwrap, time
+import json, signal, subprocess, sys, time
 from pathlib import Path
-import pytest, torch
+import torch
+from conftest import pipe_config
 
 BIN = Path(sys.executable).parent
 
-@pytest.fixture(scope='module')
-def lm(tmp_path_factory):
-    from mint.lm import make_tiny_lm
-    from mint.data.scenarios import make_scenarios
-    root = tmp_path_factory.mktemp('pipe')
-    make_tiny_lm(root/'lm', [s.query + ' ' + s.tool_output for s in make_scenarios(8, 2)['train']], layers=3, d=32)
-    return root
-
-def _config(root, name, **over):
-    c = dict(seed=0, model={'name': str(root/'lm')}, scenarios={'n_train': 60, 'n_test': 2, 'out_dir': f'{name}/scenarios'},
-             saes={'train': True, 'out_dir': 'saes', 'n_tokens': 4096, 'seq_len': 32, 'expansion_factor': 4, 'k': 8, 'batch_size': 8},
-             pairs={'align': 'suffix+answer', 'max_answer_tokens': 6, 'batch_size': 2},
-             data={'pairs_dir': f'{name}/pairs', 'val_fraction': 0.25},
-             mte={'layers': [1, 2], 'hidden_dim': 32, 'hidden_expansion': 4, 'edit_norm_cap': 5.0, 'steps': 10, 'batch_size': 8,
-                  'editor_hidden': 32, 'checkpoint_every': 5, 'save_dir': f'{name}/mte'},
-             eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte']})
-    for k,v in over.items(): c[k] = {**c[k], **v}
-    import yaml
-    f = root/f'{name}.yaml'; f.write_text(yaml.safe_dump(c)); return f
+def _config(root, name, **over): return pipe_config(root, name, **over)
 
 def _run(cmd, cfg, **kw): return subprocess.run([str(BIN/cmd), '--config_path', str(cfg)], capture_output=True, text=True, **kw)
 

@@ -10,24 +10,40 @@ import hashlib, json
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
+from ..utils import atomic_write
 from .counterfactual_pairs import CounterfactualPair
-from .scenarios import Scenario, build_prompts
+from .scenarios import Scenario, build_prompts, scenarios_digest
 from .store import write_store, store_progress, open_store, StoreError
 from ..lm import capture_hidden
+from ..dist import world, is_main, barrier, shard
 
 # %% auto #0
-__all__ = ['GenerateError', 'suffix_length', 'greedy_answers', 'pairs_from_model', 'sae_digest', 'generate_pairs']
+__all__ = ['GenerateError', 'suffix_length', 'pad_left', 'greedy_answers', 'pairs_from_model', 'sae_digest', 'generate_pairs',
+           'batch_rows', 'rank_dir']
 
 # %% ../../nbs/12_data.generate.ipynb #1e159b01
 class GenerateError(ValueError):
     "Pairs that cannot be generated: the message names the scenario or setting."
 
+# %% ../../nbs/12_data.generate.ipynb #efc0b9af
 def _content_end(text, content):
     "The character index where `content`, the last message's text, ends in `text`."
     i = text.rfind(content)
     if i < 0: raise GenerateError(f"the rendered prompt does not contain its last message {content[:40]!r}")
     return i + len(content)
 
+def _n_after(enc, text, content)->int:
+    "How many tokens of `enc`, the encoding of `text` with offsets, start after `content` ends."
+    return sum(s >= _content_end(text, content) for s,_ in enc["offset_mapping"])
+
+# %% ../../nbs/12_data.generate.ipynb #7053a8de
+def _common_suffix(a:list, b:list)->int:
+    "The length of the longest common suffix of the id lists `a` and `b`."
+    n = 0
+    while n < min(len(a), len(b)) and a[-1-n] == b[-1-n]: n += 1
+    return n
+
+# %% ../../nbs/12_data.generate.ipynb #f4350740
 def suffix_length(tok, # the tokenizer
                   no_text:str, with_text:str, # the two rendered prompts
                   no_last:str, with_last:str, # the text of each prompt's last message
@@ -35,44 +51,84 @@ def suffix_length(tok, # the tokenizer
     "The number of final tokens that the two prompts share after their last messages."
     enc = lambda t: tok(t, add_special_tokens=False, return_offsets_mapping=True)
     a, b = enc(no_text), enc(with_text)
-    tail = lambda e, t, c: sum(s >= _content_end(t, c) for s,_ in e["offset_mapping"])
-    n, cap = 0, min(tail(a, no_text, no_last), tail(b, with_text, with_last))
-    while n < min(len(a["input_ids"]), len(b["input_ids"])) and a["input_ids"][-1-n] == b["input_ids"][-1-n]: n += 1
+    cap = min(_n_after(a, no_text, no_last), _n_after(b, with_text, with_last))
+    n = _common_suffix(a["input_ids"], b["input_ids"])
     if min(n, cap) < 1: raise GenerateError("the two prompts share no final tokens: the chat template has no generation prompt to align on")
     return min(n, cap)
 
 # %% ../../nbs/12_data.generate.ipynb #5c604e9e
-def _pad_left(seqs, pad_id):
+def pad_left(seqs:list, # token id lists, of different lengths
+             pad_id:int, # the id that fills the left
+            )->tuple:
     "(ids, mask) of `seqs`, left-padded to one length."
     T = max(map(len, seqs))
-    ids = torch.full((len(seqs), T), pad_id, dtype=torch.long)
-    mask = torch.zeros(len(seqs), T, dtype=torch.long)
+    ids = torch.full((len(seqs), T), pad_id, dtype=torch.long)  # (B, T)
+    mask = torch.zeros(len(seqs), T, dtype=torch.long)  # (B, T)
     for i,s in enumerate(seqs): ids[i, T-len(s):], mask[i, T-len(s):] = torch.tensor(s), 1
     return ids, mask
 
+# %% ../../nbs/12_data.generate.ipynb #116c7176
+def _cut(row:list, stop:set)->list:
+    "`row` up to its first token in `stop`."
+    return row[:next((i for i,t in enumerate(row) if t in stop), len(row))]
+
 @torch.no_grad()
-def greedy_answers(model, tok, prompts:list[str], max_new_tokens:int=24)->list[list[int]]:
+def greedy_answers(model, tok, # the LM and its tokenizer
+                   prompts:list[str], # rendered prompts, each ending with the generation prompt
+                   max_new_tokens:int=24, # length limit of each answer
+                  )->list[list[int]]:
     "The greedy continuation token ids of each prompt in `prompts`, cut before the end-of-turn token."
-    ids, mask = (t.to(model.device) for t in _pad_left([tok(p, add_special_tokens=False)["input_ids"] for p in prompts], tok.pad_token_id))
+    ids, mask = (t.to(model.device) for t in pad_left([tok(p, add_special_tokens=False)["input_ids"] for p in prompts], tok.pad_token_id))
     out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)[:, ids.shape[1]:]
-    stop = {tok.eos_token_id, tok.pad_token_id}
-    res = []
-    for row in out.tolist():
-        k = next((i for i,t in enumerate(row) if t in stop), len(row))
-        res.append(row[:k])
-    return res
+                         pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)[:, ids.shape[1]:]  # (B, max_new_tokens)
+    return [_cut(row, {tok.eos_token_id, tok.pad_token_id}) for row in out.tolist()]
 
 # %% ../../nbs/12_data.generate.ipynb #68fc6254
+def _answers(model, tok, texts:list, align:str, max_answer_tokens:int)->list[list[int]]:
+    "The greedy answers of the with-tool prompts in `texts` when `align` is 'suffix+answer', else empty answers."
+    if align != "suffix+answer": return [[] for _ in texts]
+    return greedy_answers(model, tok, [b for _,b in texts], max_answer_tokens)
+
+def _forced(tok, texts:list, ans:list)->tuple:
+    "Token ids of the no-tool and of the with-tool prompts in `texts`, each followed by its answer in `ans` (teacher forcing)."
+    enc = lambda t: tok(t, add_special_tokens=False)["input_ids"]
+    return [enc(a) + x for (a,_),x in zip(texts, ans)], [enc(b) + x for (_,b),x in zip(texts, ans)]
+
 def _runs(model, tok, batch:list[Scenario], align:str, max_answer_tokens:int):
-    "Token ids of the no-tool and with-tool runs of `batch`, the aligned length of each, and the answers."
+    "Token ids of the no-tool and with-tool runs of `batch`, the aligned length of each, the suffix lengths and the answers."
     texts = [build_prompts(tok, s) for s in batch]
     n_suf = [suffix_length(tok, a, b, s.query, s.tool_output) for (a,b),s in zip(texts, batch)]
-    ans = greedy_answers(model, tok, [b for _,b in texts], max_answer_tokens) if align == "suffix+answer" else [[] for _ in batch]
-    enc = lambda t: tok(t, add_special_tokens=False)["input_ids"]
-    no = [enc(a) + x for (a,_),x in zip(texts, ans)]
-    wi = [enc(b) + x for (_,b),x in zip(texts, ans)]
+    ans = _answers(model, tok, texts, align, max_answer_tokens)
+    no, wi = _forced(tok, texts, ans)
     return no, wi, [n + len(x) for n,x in zip(n_suf, ans)], n_suf, ans
+
+# %% ../../nbs/12_data.generate.ipynb #c30af294
+def _hidden(model, seqs:list, pad_id:int, layers:list)->dict:
+    "Hidden states {layer: (B, T, d)} of the left-padded `seqs`, stopped after the deepest of `layers`."
+    return capture_hidden(model, *(t.to(model.device) for t in pad_left(seqs, pad_id)), layers=layers)
+
+def _meta(s:Scenario, tok, ids:list, n:int, n_suffix:int, ans:list, align:str)->dict:
+    "The metadata of the pair of `s`: the scenario, its call, the last `n` tokens of `ids` and the with-tool answer `ans`."
+    return dict(id=s.id, family=s.family, query=s.query, tool_name=s.tool_name, arguments=s.arguments,
+                tool_output=s.tool_output, expected=s.answer,
+                tokens=tok.convert_ids_to_tokens(ids[-n:]), n_suffix=n_suffix, answer=tok.decode(ans),
+                answer_ids=ans, align=align)
+
+def _pair(s:Scenario, saes:dict, hn:dict, hw:dict, meta:dict)->CounterfactualPair:
+    "The pair of `s` from the aligned states {layer: (n, d)} of both runs, with their features from `saes`."
+    enc = lambda h: {l: saes[l].encode(h[l], sparse=True) for l in sorted(saes)}
+    return CounterfactualPair(enc(hn), enc(hw), hn, hw, tool_label=s.tool_name, metadata=meta, source=s.id)
+
+# %% ../../nbs/12_data.generate.ipynb #f6cd15d8
+def _batch_pairs(model, tok, batch:list[Scenario], saes:dict, align:str, max_answer_tokens:int):
+    "Yield the `CounterfactualPair` of each scenario in `batch`, from one padded forward pass per run."
+    layers = sorted(saes)
+    no, wi, n_al, n_suf, ans = _runs(model, tok, batch, align, max_answer_tokens)
+    h_no, h_wi = _hidden(model, no, tok.pad_token_id, layers), _hidden(model, wi, tok.pad_token_id, layers)  # {l: (B, T, d)}
+    for j,s in enumerate(batch):
+        n = n_al[j]
+        hn, hw = {l: h_no[l][j, -n:].float() for l in layers}, {l: h_wi[l][j, -n:].float() for l in layers}  # {l: (n, d)}
+        yield _pair(s, saes, hn, hw, _meta(s, tok, wi[j], n, n_suf[j], ans[j], align))
 
 # %% ../../nbs/12_data.generate.ipynb #c6c72d14
 def pairs_from_model(model, tok, # the LM and its tokenizer (left padding)
@@ -84,26 +140,10 @@ def pairs_from_model(model, tok, # the LM and its tokenizer (left padding)
                     ):
     "Yield the `CounterfactualPair` of each scenario in `scenarios`."
     if align not in ("suffix", "suffix+answer"): raise GenerateError(f"align must be 'suffix' or 'suffix+answer', got {align!r}")
-    layers = sorted(saes)
     for i in range(0, len(scenarios), batch_size):
-        batch = scenarios[i:i+batch_size]
-        no, wi, n_al, n_suf, ans = _runs(model, tok, batch, align, max_answer_tokens)
-        h_no = capture_hidden(model, *(t.to(model.device) for t in _pad_left(no, tok.pad_token_id)), layers=layers)
-        h_wi = capture_hidden(model, *(t.to(model.device) for t in _pad_left(wi, tok.pad_token_id)), layers=layers)
-        for j,s in enumerate(batch):
-            n = n_al[j]
-            hn, hw = {l: h_no[l][j, -n:].float() for l in layers}, {l: h_wi[l][j, -n:].float() for l in layers}
-            meta = dict(id=s.id, family=s.family, query=s.query, tool_name=s.tool_name, arguments=s.arguments,
-                        tool_output=s.tool_output, expected=s.answer,
-                        tokens=tok.convert_ids_to_tokens(wi[j][-n:]), n_suffix=n_suf[j], answer=tok.decode(ans[j]),
-                        answer_ids=ans[j], align=align)
-            yield CounterfactualPair({l: saes[l].encode(hn[l], sparse=True) for l in layers},
-                                     {l: saes[l].encode(hw[l], sparse=True) for l in layers}, hn, hw,
-                                     tool_label=s.tool_name, metadata=meta, source=s.id)
+        yield from _batch_pairs(model, tok, scenarios[i:i+batch_size], saes, align, max_answer_tokens)
 
 # %% ../../nbs/12_data.generate.ipynb #7a8c71f5
-def _digest(scenarios): return hashlib.sha256(json.dumps([s.__dict__ for s in scenarios], sort_keys=True).encode()).hexdigest()[:16]
-
 def sae_digest(saes:dict)->str:
     "A short hash of the SAEs' weights, so that pairs encoded by other SAEs are never reused."
     h = hashlib.sha256()
@@ -111,6 +151,51 @@ def sae_digest(saes:dict)->str:
         for t in (saes[l].W_enc, saes[l].W_dec, saes[l].b_enc): h.update(t.detach().float().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
 
+# %% ../../nbs/12_data.generate.ipynb #8ebc7259
+def _store_meta(model, scenarios:list, saes:dict, align:str, max_answer_tokens:int, model_name)->dict:
+    "What makes a pair store: the model, the layers, the alignment, and hashes of the scenarios and of the SAEs."
+    return dict(model=model_name or getattr(model, "name_or_path", type(model).__name__), layers=sorted(saes), align=align,
+                scenarios=scenarios_digest(scenarios), n=len(scenarios), max_answer_tokens=max_answer_tokens, saes=sae_digest(saes))
+
+def _differing(old, new:dict)->list[str]:
+    "The keys whose values differ between the stored meta `old` and `new`; `['everything']` when `old` is no dict."
+    if not isinstance(old, dict): return ["everything"]
+    return sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
+
+def _check_meta(out_dir, prog, meta:dict):
+    "Refuse to go on with the store at `out_dir`, whose progress is `prog`, when it was made with a `meta` other than `meta`."
+    if not prog or prog["meta"] == meta: return
+    raise StoreError(f"{out_dir}: holds pairs made with other settings (differing: {', '.join(_differing(prog['meta'], meta))}); "
+                     f"delete that folder or choose another data.pairs_dir (mint never overwrites pairs on its own)")
+
+# %% ../../nbs/12_data.generate.ipynb #96d6a06e
+def _counted(pairs, pbar):
+    "Yield `pairs`, advancing the progress bar `pbar` by one for each."
+    for p in pairs:
+        pbar.update(1)
+        yield p
+
+# %% ../../nbs/12_data.generate.ipynb #e3025b5f
+def _check_ranks(out_dir, prog, n_ranks:int=1):
+    "Refuse to resume, with `n_ranks` processes, the unfinished store at `out_dir` that another number of processes began."
+    began = (prog or {}).get("m", {}).get("ranks", 1)
+    if prog and not prog["complete"] and began != n_ranks:
+        raise StoreError(f"{out_dir}: an unfinished store begun by {began} process(es); run the same command with {began} "
+                         f"(torchrun --nproc_per_node={began}), or delete the folder to start again with {n_ranks}")
+
+# %% ../../nbs/12_data.generate.ipynb #c7cbfe97
+def _write(model, tok, scenarios, saes, out_dir, align, batch_size, max_answer_tokens, overwrite, flush_pairs, meta, desc="pairs"):
+    "Write (or resume) the store of `scenarios` at `out_dir`, flushing a shard every `flush_pairs` rounded to whole batches."
+    prog = None if overwrite else store_progress(out_dir)
+    _check_meta(out_dir, prog, meta)
+    if prog and prog["complete"]: return
+    start = prog["n_pairs"] if prog else 0
+    with tqdm(total=len(scenarios), initial=start, desc=desc, unit="pair", disable=not is_main()) as pbar:
+        pairs = pairs_from_model(model, tok, scenarios[start:], saes, align, batch_size, max_answer_tokens)
+        every = max(1, round(flush_pairs / batch_size)) * batch_size  # whole batches: a resumed run batches as an unbroken one
+        write_store(_counted(pairs, pbar), out_dir, shard_pairs=every, overwrite=overwrite, total=0, resume=True, meta=meta)
+
+# %% ../../nbs/12_data.generate.ipynb #65d12c4e
 def generate_pairs(model, tok, scenarios:list[Scenario], saes:dict,
                    out_dir, # the pair store to write
                    align:str="suffix", # "suffix" or "suffix+answer"
@@ -118,23 +203,60 @@ def generate_pairs(model, tok, scenarios:list[Scenario], saes:dict,
                    max_answer_tokens:int=24, # length limit of the with-tool answer
                    model_name:str|None=None, # recorded in the store's meta
                    overwrite:bool=False, # start again even if a store is there
-                   flush_pairs:int=32, # pairs per shard, so a stopped run loses at most this many
+                   flush_pairs:int=32, # pairs per shard (rounded to whole batches), so a stopped run loses at most this many
                   ):
     "Write the pairs of `scenarios` to a pair store at `out_dir`, resuming an unfinished one; returns the opened store."
-    meta = dict(model=model_name or getattr(model, "name_or_path", type(model).__name__), layers=sorted(saes), align=align,
-                scenarios=_digest(scenarios), n=len(scenarios), max_answer_tokens=max_answer_tokens, saes=sae_digest(saes))
-    prog = None if overwrite else store_progress(out_dir)
-    if prog and prog["meta"] != meta:
-        diff = sorted(k for k in {*prog["meta"], *meta} if (prog["meta"] or {}).get(k) != meta.get(k)) if isinstance(prog["meta"], dict) else ["everything"]
-        raise StoreError(f"{out_dir}: holds pairs made with other settings (differing: {', '.join(diff)}); "
-                         f"delete that folder or choose another data.pairs_dir (mint never overwrites pairs on its own)")
-    if prog and prog["complete"]: return open_store(out_dir)
-    start = prog["n_pairs"] if prog else 0
-    todo = scenarios[start:]
-    pbar = tqdm(total=len(scenarios), initial=start, desc="pairs", unit="pair")
-    def stream():
-        for p in pairs_from_model(model, tok, todo, saes, align, batch_size, max_answer_tokens):
-            pbar.update(1); yield p
-    write_store(stream(), out_dir, shard_pairs=flush_pairs, overwrite=overwrite, total=0, resume=True, meta=meta)
-    pbar.close()
+    meta = _store_meta(model, scenarios, saes, align, max_answer_tokens, model_name)
+    args = (model, tok, scenarios, saes, out_dir, align, batch_size, max_answer_tokens, overwrite, flush_pairs, meta)
+    if world()[1] > 1: _write_sharded(*args)
+    else:
+        _check_ranks(out_dir, None if overwrite else store_progress(out_dir))
+        _write(*args)
     return open_store(out_dir)
+
+# %% ../../nbs/12_data.generate.ipynb #f23540b4
+def batch_rows(n:int, # number of scenarios
+               batch_size:int, # scenarios per batch
+               rank:int, n_ranks:int, # this rank and the number of ranks
+              )->list[int]:
+    "Indices of the scenarios in the batches that rank `rank` of `n_ranks` makes, in its order."
+    return [j for i in shard(range(0, n, batch_size), rank, n_ranks) for j in range(i, min(i + batch_size, n))]
+
+def rank_dir(out_dir, rank:int, n_ranks:int)->Path: return Path(out_dir)/"ranks"/f"rank_{rank}_of_{n_ranks}"
+
+# %% ../../nbs/12_data.generate.ipynb #9f9d76e3
+def _top_manifest(out_dir, m:dict):
+    "Write manifest `m` of the whole store at `out_dir`, atomically."
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out/"manifest.json", lambda tmp: Path(tmp).write_text(json.dumps(m)))
+
+def _begin(out_dir, meta:dict, n_ranks:int):
+    "Mark the store at `out_dir` as begun by `n_ranks` processes and not complete."
+    _top_manifest(out_dir, dict(format="mint-pair-store", version=1, shards=[], pairs=[], complete=False, meta=meta, ranks=n_ranks))
+
+# %% ../../nbs/12_data.generate.ipynb #1b7ec143
+def _merge_ranks(out_dir, n:int, batch_size:int, n_ranks:int, meta:dict)->dict:
+    "The manifest of the whole store at `out_dir`, merged from its `n_ranks` ranks' complete stores."
+    shards, pairs, m = [], [None] * n, None
+    for r in range(n_ranks):
+        if not batch_rows(n, batch_size, r, n_ranks): continue  # more ranks than batches: this one made nothing
+        m = store_progress(rank_dir(out_dir, r, n_ranks))["m"]
+        for j, p in zip(batch_rows(n, batch_size, r, n_ranks), m["pairs"]): pairs[j] = {**p, "shard": p["shard"] + len(shards)}
+        shards += [{**s, "file": f"ranks/rank_{r}_of_{n_ranks}/{s['file']}"} for s in m["shards"]]
+    return {**m, "shards": shards, "pairs": pairs, "complete": True, "meta": meta, "ranks": n_ranks}
+
+# %% ../../nbs/12_data.generate.ipynb #e3436e3f
+def _write_sharded(model, tok, scenarios, saes, out_dir, align, batch_size, max_answer_tokens, overwrite, flush_pairs, meta):
+    "Write the store of `scenarios` at `out_dir` from all ranks, each its share of the batches into its own store."
+    r, n_ranks = world()
+    prog = None if overwrite else store_progress(out_dir)
+    _check_meta(out_dir, prog, meta); _check_ranks(out_dir, prog, n_ranks)
+    if prog and prog["complete"]: return
+    barrier()  # every rank has read the old manifest before rank 0 replaces it
+    if is_main(): _begin(out_dir, meta, n_ranks)
+    mine = [scenarios[j] for j in batch_rows(len(scenarios), batch_size, r, n_ranks)]
+    if mine: _write(model, tok, mine, saes, rank_dir(out_dir, r, n_ranks), align, batch_size, max_answer_tokens, overwrite, flush_pairs,
+           {**meta, "rank": r, "ranks": n_ranks}, desc=f"pairs (rank 0 of {n_ranks})")
+    barrier()
+    if is_main(): _top_manifest(out_dir, _merge_ranks(out_dir, len(scenarios), batch_size, n_ranks, meta))
+    barrier()

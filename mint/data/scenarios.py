@@ -7,18 +7,16 @@ Docs: https://mint-dev.github.io/mint/data.scenarios.html.md"""
 # %% ../../nbs/11_data.scenarios.ipynb #3032ee2d
 from __future__ import annotations
 import hashlib, json, random, re
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from pathlib import Path
+from .pair import entity_key, phrasing_key, NUMBER
 
 # %% auto #0
-__all__ = ['FAMILIES', 'SYSTEM', 'CHATML', 'ScenarioError', 'Scenario', 'scenario_from_dict', 'read_scenarios', 'write_scenarios',
-           'answer_hit', 'make_scenarios', 'entity_key', 'phrasing_key', 'supports_tool_calls', 'chat_messages',
-           'build_prompts']
+__all__ = ['FAMILIES', 'SYSTEM', 'Scenario', 'ScenarioError', 'scenario_from_dict', 'read_scenarios', 'write_scenarios',
+           'scenarios_digest', 'answer_hit', 'make_scenarios', 'supports_tool_calls', 'chat_messages', 'build_prompts',
+           'entity_key', 'phrasing_key']
 
 # %% ../../nbs/11_data.scenarios.ipynb #9920ca41
-class ScenarioError(ValueError):
-    "A scenario file or record that cannot be used: the message names the file, line and field."
-
 @dataclass
 class Scenario:
     "One tool-use request: the query, the call, the tool's output, and optionally the expected fact."
@@ -30,47 +28,70 @@ class Scenario:
     answer: str|None = None  # a fact that a right answer contains
     id: str = ""  # a name for the scenario
 
+# %% ../../nbs/11_data.scenarios.ipynb #f6851988
+class ScenarioError(ValueError):
+    "A scenario file or record that cannot be used: the message names the file, line and field."
+
 # %% ../../nbs/11_data.scenarios.ipynb #78c02de3
 _FIELDS = dict(family=str, query=str, tool_name=str, arguments=dict, tool_output=str, answer=(str, type(None)), id=str)
 _REQUIRED = ("family", "query", "tool_name", "arguments", "tool_output")
 
+def _problems(d:dict)->list[str]:
+    "What is wrong with the fields of `d`: unknown, missing, mistyped and empty fields, in that order."
+    out = [f"unknown field '{k}'" for k in d if k not in _FIELDS]
+    out += [f"missing field '{k}'" for k in _REQUIRED if k not in d]
+    out += [f"field '{k}' must be {getattr(_FIELDS[k], '__name__', 'a string or null')}, got {type(v).__name__}"
+            for k,v in d.items() if k in _FIELDS and not isinstance(v, _FIELDS[k])]
+    return out + [f"field '{k}' is empty" for k in ("query", "tool_name", "tool_output") if isinstance(d.get(k), str) and not d[k].strip()]
+
+# %% ../../nbs/11_data.scenarios.ipynb #b1b9848a
 def scenario_from_dict(d, # one parsed JSON object
                        where:str="<dict>", # file and line, for errors
                       )->Scenario:
     "A checked `Scenario` from mapping `d`."
     if not isinstance(d, dict): raise ScenarioError(f"{where}: a scenario is a JSON object, got {type(d).__name__}")
-    problems = [f"unknown field '{k}'" for k in d if k not in _FIELDS]
-    problems += [f"missing field '{k}'" for k in _REQUIRED if k not in d]
-    problems += [f"field '{k}' must be {getattr(_FIELDS[k], '__name__', 'a string or null')}, got {type(v).__name__}"
-                 for k,v in d.items() if k in _FIELDS and not isinstance(v, _FIELDS[k])]
-    problems += [f"field '{k}' is empty" for k in ("query", "tool_name", "tool_output") if isinstance(d.get(k), str) and not d[k].strip()]
-    if problems: raise ScenarioError(f"{where}: " + "; ".join(problems))
+    if problems := _problems(d): raise ScenarioError(f"{where}: " + "; ".join(problems))
     return Scenario(**d)
 
 # %% ../../nbs/11_data.scenarios.ipynb #f394a5ab
+def _read_line(path, i:int, line:str)->Scenario:
+    "The `Scenario` on line `i` of the file at `path`, its id defaulting to `family-i`."
+    try: s = scenario_from_dict(json.loads(line), f"{path}:{i}")
+    except json.JSONDecodeError as e: raise ScenarioError(f"{path}:{i}: not valid JSON ({e.msg} at column {e.colno})") from None
+    if not s.id: s.id = f"{s.family}-{i}"
+    return s
+
+def _check_ids(path, scenarios:list):
+    "Refuse `scenarios` read from `path` whose ids repeat."
+    ids = [s.id for s in scenarios]
+    if len(set(ids)) != len(ids): raise ScenarioError(f"{path}: scenario ids repeat: {sorted({i for i in ids if ids.count(i) > 1})[:5]}")
+
+# %% ../../nbs/11_data.scenarios.ipynb #4d7fe11a
 def read_scenarios(path)->list[Scenario]:
     "The scenarios in the JSONL file at `path`; every bad line is reported at once."
     path, out, problems = Path(path), [], []
     if not path.is_file(): raise ScenarioError(f"{path}: scenario file not found")
     for i, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip(): continue
-        try:
-            s = scenario_from_dict(json.loads(line), f"{path}:{i}")
-            if not s.id: s.id = f"{s.family}-{i}"
-            out.append(s)
-        except json.JSONDecodeError as e: problems.append(f"{path}:{i}: not valid JSON ({e.msg} at column {e.colno})")
+        try: out.append(_read_line(path, i, line))
         except ScenarioError as e: problems.append(str(e))
     if problems: raise ScenarioError("invalid scenarios\n  " + "\n  ".join(problems))
     if not out: raise ScenarioError(f"{path}: holds no scenarios")
-    ids = [s.id for s in out]
-    if len(set(ids)) != len(ids): raise ScenarioError(f"{path}: scenario ids repeat: {sorted({i for i in ids if ids.count(i) > 1})[:5]}")
+    _check_ids(path, out)
     return out
 
+# %% ../../nbs/11_data.scenarios.ipynb #50abea3a
 def write_scenarios(scenarios, path)->Path:
     "Write `scenarios` to `path` as JSON Lines."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in scenarios))
     return path
+
+# %% ../../nbs/11_data.scenarios.ipynb #b11e93e8
+def scenarios_digest(scenarios:list, # `Scenario`s
+                    )->str:
+    "A 16-hex-digit hash of `scenarios`' fields, in order."
+    return hashlib.sha256(json.dumps([s.__dict__ for s in scenarios], sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../../nbs/11_data.scenarios.ipynb #418dc671
 def answer_hit(expected:str, # the fact a right answer contains ("14°C", "Ada Okafor")
@@ -93,6 +114,7 @@ _KINDS = ["Institute", "Labs", "Foundation", "Works", "Observatory", "Guild", "C
 _FIRST = ["Ada", "Borislav", "Chiara", "Dmitri", "Esme", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kemi", "Lucien"]
 _LAST = ["Okafor", "Lindqvist", "Marchetti", "Haddad", "Novak", "Ferreira", "Tanaka", "Brandt", "Moreau", "Castillo"]
 
+# %% ../../nbs/11_data.scenarios.ipynb #a2c5b25a
 _PHRASINGS = dict(
     weather=["What's the weather in {city} right now?", "Is it raining in {city} today?",
              "How warm is it in {city} at the moment?", "Tell me the current weather for {city}.",
@@ -104,23 +126,30 @@ _PHRASINGS = dict(
            "I have {x} {frm}. How many {to} is that?", "Express {x} {frm} in {to}.", "{x} {frm} equals how many {to}?"],
     lookup=["Who founded {name}?", "Tell me who started {name}.", "Which person founded {name}?",
             "Do you know the founder of {name}?", "Who is behind the founding of {name}?", "Name the founder of {name}."])
+FAMILIES = tuple(_PHRASINGS)
 
 # %% ../../nbs/11_data.scenarios.ipynb #ae729bcf
+def _draw(family, rng)->dict:
+    "One random entity of `family`: its template fields and tool facts."
+    if family == "weather": return dict(city=rng.choice(_CITIES))
+    if family == "calculator": return dict(a=rng.randint(12, 99), b=rng.randint(12, 99))
+    if family == "units":
+        frm, to, f = rng.choice(_UNITS)
+        return dict(x=rng.randint(2, 250), frm=frm, to=to, f=f)
+    name = "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize() + " " + rng.choice(_KINDS)
+    return dict(name=name, founder=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", year=rng.randint(1890, 2015), city=rng.choice(_CITIES))
+
+# %% ../../nbs/11_data.scenarios.ipynb #6159879d
 def _entities(family, rng, n, keep=lambda e: True):
     "Up to `n` distinct entities of `family` that `keep` accepts (fewer when the family has fewer), each a dict of template fields and tool facts."
     out, seen = [], set()
     for _ in range(50 * n):
         if len(out) == n: break
-        if family == "weather": e = dict(city=rng.choice(_CITIES))
-        elif family == "calculator": e = dict(a=rng.randint(12, 99), b=rng.randint(12, 99))
-        elif family == "units":
-            frm, to, f = rng.choice(_UNITS); e = dict(x=rng.randint(2, 250), frm=frm, to=to, f=f)
-        else:
-            name = "".join(rng.choice(_SYL) for _ in range(rng.randint(2, 3))).capitalize() + " " + rng.choice(_KINDS)
-            e = dict(name=name, founder=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", year=rng.randint(1890, 2015), city=rng.choice(_CITIES))
+        e = _draw(family, rng)
         key = tuple(sorted((k, str(v)) for k,v in e.items()))
         if key in seen or not keep(e): continue
-        seen.add(key); out.append(e)
+        seen.add(key)
+        out.append(e)
     return out
 
 # %% ../../nbs/11_data.scenarios.ipynb #3dafb7dc
@@ -136,6 +165,7 @@ def _call(family, e):
         return "convert_units", {"value": e["x"], "from": e["frm"], "to": e["to"]}, f"{e['x']} {e['frm']} = {v} {e['to']}", v
     return "lookup_entity", {"name": e["name"]}, f"{e['name']}: founded in {e['year']} in {e['city']} by {e['founder']}.", e["founder"]
 
+# %% ../../nbs/11_data.scenarios.ipynb #8f1487c4
 def _scenario(family, phrasing, e, rng, ok):
     "The scenario of `family` asked with `phrasing` about entity `e`; a weather reading is drawn until `ok(tool_output, answer)`."
     for _ in range(1000):
@@ -145,17 +175,27 @@ def _scenario(family, phrasing, e, rng, ok):
     raise ScenarioError(f"{family}: found no value for this split in 1000 draws")
 
 # %% ../../nbs/11_data.scenarios.ipynb #9d418623
-_NUM = r"-?\d+(?:\.\d+)?"
-
 def _held(fact, seed, share)->bool:
     "Whether `fact` (an answer or a number a tool shows) is a test-side value: a seeded hash, the same in every family."
     return int(hashlib.sha256(f"{seed}|{fact}".encode()).hexdigest()[:8], 16) < share * 16**8
 
-def _pools(family, rng, n, holdout, ok):
+# %% ../../nbs/11_data.scenarios.ipynb #b30e5977
+def _value_checks(seed, holdout)->dict:
+    "`ok[split](tool_output, answer)`: a test answer is test-side; a training answer and every number in its output are training-side."
+    held = lambda f: _held(f, seed, holdout)
+    return dict(train=lambda out, ans: not any(held(f) for f in [ans, *re.findall(NUMBER, out)]),
+                test=lambda out, ans: held(ans))
+
+# %% ../../nbs/11_data.scenarios.ipynb #482c66e0
+def _weather_pools(rng, n, holdout)->dict:
+    "Disjoint train and test cities: a city fixes no value, its reading is drawn per scenario."
+    ents = _entities("weather", rng, n)
+    k = max(1, round(len(ents) * holdout))
+    return dict(train=ents[k:], test=ents[:k])
+
+def _pools(family, rng, n, holdout, ok)->dict:
     "Disjoint train and test entities of `family`; where an entity fixes the tool's output, each is on its split's side of `ok`."
-    if family == "weather":  # a city fixes no value: its reading is drawn per scenario
-        ents = _entities(family, rng, n); k = max(1, round(len(ents) * holdout))
-        return dict(train=ents[k:], test=ents[:k])
+    if family == "weather": return _weather_pools(rng, n, holdout)
     k = max(1, round(n * holdout))
     test = _entities(family, rng, k, lambda e: ok["test"](*_call(family, e)[2:]))
     args = [_call(family, e)[1] for e in test]
@@ -163,9 +203,26 @@ def _pools(family, rng, n, holdout, ok):
     if not (test and train): raise ScenarioError(f"{family}: too few values for a holdout of {holdout}")
     return dict(train=train, test=test)
 
-# %% ../../nbs/11_data.scenarios.ipynb #75f74a55
-FAMILIES = tuple(_PHRASINGS)
+# %% ../../nbs/11_data.scenarios.ipynb #29b695f8
+def _split(fam, name, phs, pool, n, rng, ok)->list[Scenario]:
+    "`n` scenarios of split `name` of family `fam`, cycling through phrasings `phs` and entities `pool`."
+    out = []
+    for i in range(n):
+        s = _scenario(fam, phs[i % len(phs)], pool[i % len(pool)], rng, ok)
+        s.id = f"{fam}-{name}-{i:03d}"
+        out.append(s)
+    return out
 
+def _family(fam, n_train, n_test, seed, holdout, ok)->dict:
+    "The `train` and `test` scenarios of family `fam`: the last phrasings and a seeded share of its entities are test-only."
+    if fam not in _PHRASINGS: raise ScenarioError(f"unknown family {fam!r}; choose from {list(_PHRASINGS)}")
+    rng, ph = random.Random(f"{seed}-{fam}"), _PHRASINGS[fam]
+    n_ph = max(1, round(len(ph) * holdout))
+    pools = _pools(fam, rng, 2 * (n_train + n_test), holdout, ok)
+    return dict(train=_split(fam, "train", ph[:-n_ph], pools["train"], n_train, rng, ok["train"]),
+                test=_split(fam, "test", ph[-n_ph:], pools["test"], n_test, rng, ok["test"]))
+
+# %% ../../nbs/11_data.scenarios.ipynb #75f74a55
 def make_scenarios(n_train:int=48, # training scenarios per family
                    n_test:int=25, # test scenarios per family
                    seed:int=0, # seeds entities, outputs and the split
@@ -173,31 +230,15 @@ def make_scenarios(n_train:int=48, # training scenarios per family
                    holdout:float=1/3, # share of phrasings, of entities and of values kept for the test split
                   )->dict:
     "A dict with `train` and `test` lists of scenarios; test phrasings, entities and answers never appear in train."
-    held = lambda f: _held(f, seed, holdout)
-    ok = dict(train=lambda out, ans: not any(held(f) for f in [ans, *re.findall(_NUM, out)]), test=lambda out, ans: held(ans))
-    out = dict(train=[], test=[])
+    ok, out = _value_checks(seed, holdout), dict(train=[], test=[])
     for fam in families:
-        if fam not in _PHRASINGS: raise ScenarioError(f"unknown family {fam!r}; choose from {list(_PHRASINGS)}")
-        rng = random.Random(f"{seed}-{fam}")
-        ph = _PHRASINGS[fam]
-        n_ph = max(1, round(len(ph) * holdout))
-        pools = _pools(fam, rng, 2 * (n_train + n_test), holdout, ok)
-        for name, phs, n in (("train", ph[:-n_ph], n_train), ("test", ph[-n_ph:], n_test)):
-            for i in range(n):
-                s = _scenario(fam, phs[i % len(phs)], pools[name][i % len(pools[name])], rng, ok[name])
-                s.id = f"{fam}-{name}-{i:03d}"
-                out[name].append(s)
+        sp = _family(fam, n_train, n_test, seed, holdout, ok)
+        out["train"] += sp["train"]
+        out["test"] += sp["test"]
     return out
 
 # %% ../../nbs/11_data.scenarios.ipynb #e79142ff
-def entity_key(family:str, arguments:dict)->str:
-    "A stable name for the entity that a call of `family` with `arguments` asks about."
-    return f"{family}:{json.dumps(arguments, sort_keys=True, ensure_ascii=False)}"
-
-def phrasing_key(query:str, arguments:dict)->str:
-    "The phrasing of `query`: every value of `arguments` and every number replaced by `{}`."
-    vals = sorted({str(v) for v in arguments.values() if str(v)}, key=len, reverse=True)
-    return re.sub("|".join([*map(re.escape, vals), _NUM]), "{}", query)
+_all_ = ['entity_key', 'phrasing_key']  # defined in mint.data.pair, where training reads them too
 
 # %% ../../nbs/11_data.scenarios.ipynb #655b3a23
 SYSTEM = "You are a helpful assistant. You can call the tool `{tool}`; when a tool result is given, answer from it in one sentence."
@@ -207,6 +248,14 @@ def supports_tool_calls(tok)->bool:
     t = tok.chat_template or ""
     return "tool_calls" in (t if isinstance(t, str) else json.dumps(t))
 
+# %% ../../nbs/11_data.scenarios.ipynb #8e10878e
+def _tool_turns(s:Scenario, structured:bool)->list[dict]:
+    "The assistant's call of `s` (as `tool_calls` when `structured`, else as `<tool_call>` text) and the `tool` turn with its result."
+    call = dict(name=s.tool_name, arguments=s.arguments)
+    if structured: turn = dict(role="assistant", content="", tool_calls=[dict(type="function", id="call0", function=call)])
+    else: turn = dict(role="assistant", content=f"<tool_call>{json.dumps(call, ensure_ascii=False)}</tool_call>")
+    return [turn, dict(role="tool", content=s.tool_output, tool_call_id="call0", name=s.tool_name)]
+
 def chat_messages(s:Scenario, # the scenario
                   with_tool:bool, # add the call and the tool's result
                   structured:bool=False, # write the call as `tool_calls` (else as text)
@@ -214,12 +263,7 @@ def chat_messages(s:Scenario, # the scenario
                  )->list[dict]:
     "The chat messages of one run of `s`."
     msgs = [dict(role="system", content=system.format(tool=s.tool_name)), dict(role="user", content=s.query)]
-    if with_tool:
-        call = dict(name=s.tool_name, arguments=s.arguments)
-        if structured: msgs.append(dict(role="assistant", content="", tool_calls=[dict(type="function", id="call0", function=call)]))
-        else: msgs.append(dict(role="assistant", content=f"<tool_call>{json.dumps(call, ensure_ascii=False)}</tool_call>"))
-        msgs.append(dict(role="tool", content=s.tool_output, tool_call_id="call0", name=s.tool_name))
-    return msgs
+    return (msgs + _tool_turns(s, structured)) if with_tool else msgs
 
 # %% ../../nbs/11_data.scenarios.ipynb #dee883de
 def build_prompts(tok, # a tokenizer with a chat template
@@ -231,7 +275,3 @@ def build_prompts(tok, # a tokenizer with a chat template
     st = supports_tool_calls(tok)
     render = lambda w: tok.apply_chat_template(chat_messages(s, w, st, system), tokenize=False, add_generation_prompt=True)
     return render(False), render(True)
-
-# %% ../../nbs/11_data.scenarios.ipynb #d6958201
-CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
-          "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")

@@ -168,6 +168,3 @@ def edited_hidden(self:MechanisticToolEditor, layer:int, # the layer to edit
     change = strength * (self.delta(layer, phi).to(h.dtype) @ W_dec)  # (…, d) decode(phi + s·delta) − decode(phi): the decoder is affine
     base = h if self.objective == "residual" else sparse_matmul(phi, W_dec) + b_dec  # (…, d) h, or decode(phi)
     return base + change
-
-# %% ../../nbs/05_models.mte.ipynb #09ebdcd2
-from .fused import fused_mte_loss  # noqa: F401 (re-exported)

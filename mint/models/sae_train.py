@@ -6,14 +6,15 @@ Docs: https://mint-dev.github.io/mint/models.sae_train.html.md"""
 
 # %% ../../nbs/13_models.sae_train.ipynb #31d33808
 from __future__ import annotations
-import contextlib, hashlib, importlib, inspect, io, itertools, json, shutil, tempfile, time
+import contextlib, hashlib, importlib, inspect, io, itertools, json, shutil, tempfile, time, unittest.mock
 from pathlib import Path
 import torch
 from ..lm import capture_hidden, truncated
 from .sae_loader import load_sae
+from ..dist import barrier, is_main, shard, world
 
 # %% auto #0
-__all__ = ['stdlib_corpus', 'chunk_texts', 'sae_quality', 'cached_saes', 'train_saes']
+__all__ = ['stdlib_corpus', 'chunk_texts', 'sae_quality', 'cached_saes', 'sparsify_ddp', 'train_saes']
 
 # %% ../../nbs/13_models.sae_train.ipynb #3f9c6c6d
 _MODULES = ("os os.path re json collections itertools functools pathlib textwrap string math statistics datetime "
@@ -144,6 +145,13 @@ def _train_config(layers, train_tokens, expansion_factor, k, lr, batch_size, eos
                        hookpoints=[f"layers.{l}" for l in sorted(layers)], init_seeds=[seed], log_to_wandb=False,
                        save_every=10**9, run_name="run", save_dir=save_dir)
 
+# %% ../../nbs/13_models.sae_train.ipynb #d7c43aec
+@contextlib.contextmanager
+def _alone():
+    "While active, `torch.distributed.is_initialized()` is False unless sparsify's own DDP is to run."
+    if sparsify_ddp() or world()[1] == 1: yield; return
+    with unittest.mock.patch.object(torch.distributed, 'is_initialized', lambda: False): yield
+
 # %% ../../nbs/13_models.sae_train.ipynb #dcad4012
 def _fit(model, cfg, train, layers, seed:int, quiet:bool)->Path:
     "Train on the `train` chunks with sparsify's `Trainer`, the model cut after the deepest of `layers`; returns the run folder."
@@ -151,7 +159,7 @@ def _fit(model, cfg, train, layers, seed:int, quiet:bool)->Path:
     from sparsify import Trainer
     ds = Dataset.from_dict({"input_ids": train.tolist()}).with_format("torch")
     torch.manual_seed(seed)  # sparsify seeds the SAEs' init itself (`init_seeds`); this seeds anything else drawn in the run
-    with truncated(model, max(layers) + 1), (contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext()):
+    with truncated(model, max(layers) + 1), (contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext()), _alone():
         Trainer(cfg, ds, model).fit()
     return Path(cfg.save_dir)/"run"
 
@@ -169,6 +177,26 @@ def _report(model, paths, settings, train, val, eos_id, seconds)->dict:
     "What `report.json` holds: the settings, the training time and tokens, and `sae_quality` of each layer on `val`."
     layers = {l: sae_quality(model, load_sae(p), l, val, eos_id) for l, p in paths.items()}
     return dict(settings=settings, train_seconds=round(seconds, 1), train_tokens=train.numel(), layers=layers)
+
+# %% ../../nbs/13_models.sae_train.ipynb #89e4e0e8
+def sparsify_ddp()->bool:
+    "Whether sparsify's own DDP trains the SAEs: several ranks, each with a GPU."
+    return world()[1] > 1 and torch.cuda.is_available()
+
+def _train(model, tok, layers, out_dir, texts, n_tokens, seq_len, expansion_factor, k, lr, batch_size, val_tokens, seed, quiet, settings)->dict:
+    "Train the SAEs of `settings` into `out_dir` (sharded across ranks if `sparsify_ddp()`); returns layer -> folder."
+    train, val = _split(tok, texts, seq_len, n_tokens, val_tokens, batch_size, seed)
+    t0, out = time.time(), Path(out_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = _train_config(layers, train.numel(), expansion_factor, k, lr, batch_size, tok.eos_token_id, seed, tmp)
+        run = _fit(model, cfg, train[shard(range(len(train)))] if sparsify_ddp() else train, layers, seed, quiet)
+        if is_main(): _copy_saes(run, out, layers)
+    if is_main(): (out/"report.json").write_text(json.dumps(_report(model, _folders(out, layers), settings, train, val, tok.eos_token_id, time.time() - t0), indent=1))
+    barrier()
+    return _folders(out, layers)
+
+# %% ../../nbs/13_models.sae_train.ipynb #dc39c17a
+def _folders(out, layers)->dict: return {l: Path(out)/f"layer_{l}" for l in sorted(layers)}
 
 # %% ../../nbs/13_models.sae_train.ipynb #a5a01561
 def train_saes(model, tok, # the LM and its tokenizer
@@ -189,11 +217,8 @@ def train_saes(model, tok, # the LM and its tokenizer
     texts = texts if texts is not None else stdlib_corpus()
     settings = _settings(model_name or model.name_or_path, layers, n_tokens, seq_len, expansion_factor, k, lr, batch_size, seed, texts)
     if (hit := cached_saes(out_dir, settings)): return hit
-    train, val = _split(tok, texts, seq_len, n_tokens, val_tokens, batch_size, seed)
-    t0 = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = _train_config(layers, train.numel(), expansion_factor, k, lr, batch_size, tok.eos_token_id, seed, tmp)
-        paths = _copy_saes(_fit(model, cfg, train, layers, seed, quiet), Path(out_dir), layers)
-    rep = _report(model, paths, settings, train, val, tok.eos_token_id, time.time() - t0)
-    (Path(out_dir)/"report.json").write_text(json.dumps(rep, indent=1))
-    return paths
+    args = (model, tok, layers, out_dir, texts, n_tokens, seq_len, expansion_factor, k, lr, batch_size, val_tokens, seed, quiet, settings)
+    if sparsify_ddp() or world()[1] == 1: return _train(*args)
+    if is_main(): _train(*args)  # Gloo on CPUs: rank 0 trains, the others wait at its barrier
+    else: barrier()
+    return cached_saes(out_dir, settings)

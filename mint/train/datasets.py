@@ -8,47 +8,57 @@ Docs: https://mint-dev.github.io/mint/train.datasets.html.md"""
 from __future__ import annotations
 import torch
 from torch.utils.data import Dataset, DataLoader
-from ..data.counterfactual_pairs import CounterfactualPair, PairError, _KEYS
+from fastcore.basics import patch
+from ..data.pair import CounterfactualPair, PairError, PAIR_KEYS
 from ..data.sparse import SparsePhi, stack_sparse
 
 # %% auto #0
 __all__ = ['PairDataset', 'collate_pairs', 'create_dataloader']
 
+# %% ../../nbs/02_train.datasets.ipynb #3bb85b0d
+def _check_layers(pairs, layers:list[int]):
+    "Raise a `PairError` naming the pair's file (or the store) unless every pair of `pairs` has every layer of `layers`."
+    if hasattr(pairs, 'm'):  # a PairStore: check its manifest, not every pair
+        if missing := [l for l in layers if l not in pairs.layers]:
+            raise PairError(f"{pairs.path}: has no layer {missing[0]} (it has {pairs.layers}; training needs {layers})")
+        return
+    for i,p in enumerate(pairs):
+        if missing := [l for l in layers if l not in p.phi_no_tool]:
+            raise PairError(f"{p.source or f'pair {i}'}: has no layer {missing[0]} (it has {p.layers}; training needs {layers})")
+
 # %% ../../nbs/02_train.datasets.ipynb #9c791fed
 class PairDataset(Dataset):
     "The pairs in `pairs`, each restricted to `layers`."
-    def __init__(self, pairs:list[CounterfactualPair], # loaded pairs
+    def __init__(self, pairs:list[CounterfactualPair], # loaded pairs, or a pair store
                  layers:list[int], # the layers to serve
                 ):
         self.pairs, self.layers = pairs, list(layers)
-        if hasattr(pairs, 'm'):  # a PairStore: check its manifest, not every pair
-            if missing := [l for l in self.layers if l not in pairs.layers]:
-                raise PairError(f"{pairs.path}: has no layer {missing[0]} (it has {pairs.layers}; training needs {self.layers})")
-            return
-        for i,p in enumerate(pairs):
-            if missing := [l for l in self.layers if l not in p.phi_no_tool]:
-                raise PairError(f"{p.source or f'pair {i}'}: has no layer {missing[0]} (it has {p.layers}; training needs {self.layers})")
+        _check_layers(pairs, self.layers)
 
     def __len__(self): return len(self.pairs)
-    def __getitem__(self, i):
-        p = self.pairs[i]
-        return {**{k: {l: getattr(p,k)[l] for l in self.layers} for k in _KEYS}, 'tool_label': p.tool_label}
+
+# %% ../../nbs/02_train.datasets.ipynb #63b8cb93
+@patch
+def __getitem__(self:PairDataset, i):
+    "Pair `i`: its four tensors as layer -> (T, ·) at `self.layers`, and its `tool_label`."
+    p = self.pairs[i]
+    return {**{k: {l: getattr(p,k)[l] for l in self.layers} for k in PAIR_KEYS}, 'tool_label': p.tool_label}
+
+# %% ../../nbs/02_train.datasets.ipynb #51533728
+def _pad(ts:list, T:int):
+    "The (T_i, n) tensors `ts` stacked into a (B, T, n) float32 tensor, zero past each one's length; `SparsePhi`s into a (B, T, K) one."
+    if isinstance(ts[0], SparsePhi): return stack_sparse(ts, T).float()
+    x = torch.zeros(len(ts), T, ts[0].shape[-1])  # (B, T, F) or (B, T, d)
+    for i,t in enumerate(ts): x[i, :len(t)] = t
+    return x
 
 # %% ../../nbs/02_train.datasets.ipynb #27b56ebf
 def collate_pairs(batch:list[dict], # items from `PairDataset`
                  )->dict:
     "Pad the items of `batch` to a common length and stack them per layer, with a (B, T) `mask`."
-    B, T = len(batch), max(len(next(iter(b['phi_no_tool'].values()))) for b in batch)
-    out = {}
-    for k in _KEYS:
-        out[k] = {}
-        for l,t0 in batch[0][k].items():
-            if isinstance(t0, SparsePhi):
-                out[k][l] = stack_sparse([b[k][l] for b in batch], T).float(); continue
-            x = torch.zeros(B, T, t0.shape[-1])  # (B, T, F) or (B, T, d)
-            for i,b in enumerate(batch): x[i, :len(b[k][l])] = b[k][l]
-            out[k][l] = x
-    lengths = torch.tensor([len(next(iter(b['phi_no_tool'].values()))) for b in batch])
+    lengths = torch.tensor([len(next(iter(b['phi_no_tool'].values()))) for b in batch])  # (B,)
+    T = int(lengths.max())
+    out = {k: {l: _pad([b[k][l] for b in batch], T) for l in batch[0][k]} for k in PAIR_KEYS}
     out['mask'] = torch.arange(T)[None] < lengths[:, None]  # (B, T)
     out['tool_labels'] = [b['tool_label'] for b in batch]
     return out

@@ -8,13 +8,13 @@ Docs: https://mint-dev.github.io/mint/train.train_mte.html.md"""
 from __future__ import annotations
 import collections, contextlib, itertools, json, logging, random
 from pathlib import Path
+from types import SimpleNamespace
 import torch
 from torch.utils.data import SequentialSampler
-import matplotlib.pyplot as plt
 from tqdm import tqdm
 from ..config import MintConfig
 from ..data.counterfactual_pairs import load_pairs
-from ..data.scenarios import entity_key, phrasing_key
+from ..data.pair import entity_key, phrasing_key
 from .datasets import create_dataloader
 from ..models.sae_loader import get_sae
 from ..models.fused import fused_mte_loss, fused_parts, fused_is_cheaper
@@ -23,8 +23,7 @@ from ..models.mte import MechanisticToolEditor, compute_mte_loss, residual_targe
 from ..utils import atomic_save
 
 # %% auto #0
-__all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'save_figures', 'make_optimizer',
-           'train_mte']
+__all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'make_optimizer', 'train_mte']
 
 # %% ../../nbs/06_train.train_mte.ipynb #7e095b66
 log = logging.getLogger(__name__)
@@ -34,6 +33,7 @@ def set_seed(seed:int):
     "Seed Python's and torch's random number generators."
     random.seed(seed); torch.manual_seed(seed)
 
+# %% ../../nbs/06_train.train_mte.ipynb #5de1458f
 def _metadata(pairs)->list[dict]:
     "The metadata of each pair in `pairs`, from a store's manifest without reading tensors."
     if hasattr(pairs, 'm'): return [pairs.m['pairs'][i]['metadata'] for i in pairs.index]
@@ -43,6 +43,13 @@ def _lengths(pairs)->list[int]:
     "The number of aligned positions of each pair in `pairs`, from a store's manifest without reading tensors."
     if hasattr(pairs, 'm'): return [pairs.m['pairs'][i]['length'] for i in pairs.index]
     return [p.lengths[0] for p in pairs]
+
+# %% ../../nbs/06_train.train_mte.ipynb #b555006b
+def _n_val(n:int, val_fraction:float)->int:
+    "The number of `n` pairs to hold out for `val_fraction`: at least 1 and at most n − 1 when `val_fraction` > 0."
+    if val_fraction <= 0: return 0
+    n_val = round(n * val_fraction)
+    return min(max(n_val, 1), n - 1) if n > 1 else n_val
 
 # %% ../../nbs/06_train.train_mte.ipynb #5c472803
 def _group_keys(metas:list[dict], kind:str, by:str)->list[str]:
@@ -55,6 +62,7 @@ def _group_keys(metas:list[dict], kind:str, by:str)->list[str]:
     if kind == 'entity': return [entity_key(m['family'], m['arguments']) for m in metas]
     return [phrasing_key(m['query'], m['arguments']) for m in metas]
 
+# %% ../../nbs/06_train.train_mte.ipynb #a4d74f3d
 def _held_out(keys:list[str], n_val:int, seed:int)->set:
     "Groups of `keys` drawn in an order set by `seed` until they hold `n_val` pairs, never all of them."
     groups, size = sorted(set(keys)), collections.Counter(keys)
@@ -64,6 +72,30 @@ def _held_out(keys:list[str], n_val:int, seed:int)->set:
         out.add(groups[i]); n += size[groups[i]]
     return out
 
+# %% ../../nbs/06_train.train_mte.ipynb #c566edbd
+def _random_split(n:int, n_val:int, seed:int)->tuple[list[int], list[int]]:
+    "(train, val) indices of `n` pairs, `n_val` of them held out at random by `seed`."
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    return sorted(perm[n_val:]), sorted(perm[:n_val])
+
+def _entity_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], list[int]]:
+    "(train, val) indices of the pairs with metadata `metas`, whole entities held out until they hold `n_val` pairs."
+    ent = _group_keys(metas, 'entity', 'entity')
+    held = _held_out(ent, n_val, seed)
+    return [i for i,e in enumerate(ent) if e not in held], [i for i,e in enumerate(ent) if e in held]
+
+# %% ../../nbs/06_train.train_mte.ipynb #6588d493
+def _phrasing_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], list[int]]:
+    "(train, val) indices: held-out phrasings and their entities; pairs of a training phrasing about a held-out entity in neither."
+    by = "entity+phrasing"
+    ent, phr = _group_keys(metas, 'entity', by), _group_keys(metas, 'phrasing', by)
+    held_p = _held_out(phr, n_val, seed)
+    held_e = {e for e,p in zip(ent, phr) if p in held_p}
+    train = [i for i,(e,p) in enumerate(zip(ent, phr)) if p not in held_p and e not in held_e]
+    val = [i for i,p in enumerate(phr) if p in held_p]
+    log.info(f"split_pairs: {len(metas) - len(train) - len(val)} of {len(metas)} pairs ask about a held-out entity in a training phrasing; dropped from both halves")
+    return train, val
+
 # %% ../../nbs/06_train.train_mte.ipynb #4599758b
 def split_pairs(pairs:list, # pairs: a list, or a PairStore (then both halves are lazy views)
                 val_fraction:float, # share of the pairs to hold out
@@ -71,25 +103,13 @@ def split_pairs(pairs:list, # pairs: a list, or a PairStore (then both halves ar
                 by:str="entity", # "entity", "entity+phrasing" or "random" (`data.val_split`)
                ):
     "Split `pairs` into (train, val), holding out about `val_fraction` of them by `by`, chosen by `seed`."
-    n_val = round(len(pairs) * val_fraction) if val_fraction > 0 else 0
-    if val_fraction > 0 and len(pairs) > 1: n_val = min(max(n_val, 1), len(pairs) - 1)
     take = pairs.take if hasattr(pairs, 'take') else lambda idx: [pairs[i] for i in idx]  # a PairStore stays lazy
-    if by == "random":
-        perm = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(seed)).tolist()
-        return take(sorted(perm[n_val:])), take(sorted(perm[:n_val]))
-    if by not in ("entity", "entity+phrasing"): raise ValueError(f"data.val_split: must be 'entity', 'entity+phrasing' or 'random', got {by!r}")
-    metas = _metadata(pairs)
-    ent = _group_keys(metas, 'entity', by)
-    if by == "entity":
-        held = _held_out(ent, n_val, seed)
-        return take([i for i,e in enumerate(ent) if e not in held]), take([i for i,e in enumerate(ent) if e in held])
-    phr = _group_keys(metas, 'phrasing', by)
-    held_p = _held_out(phr, n_val, seed)
-    held_e = {e for e,p in zip(ent, phr) if p in held_p}
-    train = [i for i,(e,p) in enumerate(zip(ent, phr)) if p not in held_p and e not in held_e]
-    val = [i for i,p in enumerate(phr) if p in held_p]
-    log.info(f"split_pairs: {len(pairs) - len(train) - len(val)} of {len(pairs)} pairs ask about a held-out entity in a training phrasing; dropped from both halves")
-    return take(train), take(val)
+    n_val = _n_val(len(pairs), val_fraction)
+    if by == "random": tr, va = _random_split(len(pairs), n_val, seed)
+    elif by == "entity": tr, va = _entity_split(_metadata(pairs), n_val, seed)
+    elif by == "entity+phrasing": tr, va = _phrasing_split(_metadata(pairs), n_val, seed)
+    else: raise ValueError(f"data.val_split: must be 'entity', 'entity+phrasing' or 'random', got {by!r}")
+    return take(tr), take(va)
 
 # %% ../../nbs/06_train.train_mte.ipynb #7e3b0dc9
 def mean_shift_rows(n_al:int, # the pair's aligned positions
@@ -100,10 +120,18 @@ def mean_shift_rows(n_al:int, # the pair's aligned positions
     j = torch.arange(n_al)
     return torch.where(j < n_suffix, (S - n_suffix + j).clamp(min=0), S)
 
+# %% ../../nbs/06_train.train_mte.ipynb #970e2f66
 def _n_suffix(meta:dict, n_al:int)->int:
     "A pair's suffix positions: metadata `n_suffix`, or all `n_al` positions without it."
     ns = meta.get('n_suffix')
     return n_al if ns is None else min(int(ns), n_al)
+
+def _accumulate(sums:dict, counts:dict, p, rows, layers:list[int], keys:set):
+    "Add pair `p`'s h_with − h_no at `layers` to the (S + 1, d) row sums of the tables `keys`, and its positions to their counts."
+    for k in keys: counts[k] += torch.bincount(rows, minlength=len(counts[k]))
+    for l in layers:
+        diff = p.h_with_tool[l].float() - p.h_no_tool[l].float()  # (n, d)
+        for k in keys: sums[k].setdefault(l, torch.zeros(len(counts[k]), diff.shape[-1])).index_add_(0, rows, diff)
 
 # %% ../../nbs/06_train.train_mte.ipynb #7df90a30
 def mean_shift(pairs, # training pairs (a pair store or a list)
@@ -114,16 +142,9 @@ def mean_shift(pairs, # training pairs (a pair store or a list)
     if not len(pairs): raise ValueError("mean_shift: no pairs")
     metas, lens = _metadata(pairs), _lengths(pairs)
     ns = [_n_suffix(m, n) for m,n in zip(metas, lens)]
-    S = max(ns)
-    fams = [m.get('family') if by_family else None for m in metas]
+    S, fams = max(ns), [m.get('family') if by_family else None for m in metas]
     sums, counts = {k: {} for k in {None, *fams}}, {k: torch.zeros(S + 1) for k in {None, *fams}}
-    for i,p in enumerate(pairs):
-        rows = mean_shift_rows(lens[i], ns[i], S)  # (n,)
-        keys = {None, fams[i]}  # a pair without a family counts in the global table only
-        for k in keys: counts[k] += torch.bincount(rows, minlength=S + 1)
-        for l in layers:
-            diff = p.h_with_tool[l].float() - p.h_no_tool[l].float()  # (n, d)
-            for k in keys: sums[k].setdefault(l, torch.zeros(S + 1, diff.shape[-1])).index_add_(0, rows, diff)
+    for p,n,s,f in zip(pairs, lens, ns, fams): _accumulate(sums, counts, p, mean_shift_rows(n, s, S), layers, {None, f})
     tables = {k: {l: s / counts[k].clamp(min=1)[:, None] for l,s in v.items()} for k,v in sums.items()}
     return tables if by_family else tables[None]
 
@@ -145,6 +166,74 @@ def _states(mte, l, b, sae)->dict:
     if mte.objective == "residual": return dict(no_edit=h_no, edit=h_no + recon - d_no, floor=h_no + d_with - d_no)
     return dict(no_edit=h_no, edit=recon, floor=d_with)
 
+# %% ../../nbs/06_train.train_mte.ipynb #84341898
+def _positions(mask, # (B, T) real positions of a batch
+               ns:list[int], # each pair's suffix length
+               S:int|None, # the mean-shift table's suffix rows; None: no rows
+              )->tuple:
+    "The (N,) answer flags of the real positions of `mask`, and their (B, T) mean-shift rows (None without `S`)."
+    answer = (torch.arange(mask.shape[1], device=mask.device)[None] >= torch.tensor(ns, device=mask.device)[:, None])[mask]  # (N,)
+    if S is None: return answer, None
+    rows = torch.zeros(mask.shape, dtype=torch.long, device=mask.device)  # (B, T)
+    for i,(n,s) in enumerate(zip(mask.sum(1).tolist(), ns)): rows[i, :n] = mean_shift_rows(n, s, S)
+    return answer, rows
+
+# %% ../../nbs/06_train.train_mte.ipynb #04a1d336
+def _layer_errors(mte, l:int, b:dict, sae, ms_l, rows)->tuple:
+    "At layer `l` of batch `b`: state -> (N,) squared error against h_with, and the (N, 2) norms of h_with and h_no."
+    mask, h = b['mask'], b['h_with_tool'][l].float()  # (B, T), (B, T, d)
+    st = _states(mte, l, b, sae)
+    if ms_l is not None: st['mean_shift'] = st['no_edit'] + ms_l.to(mask.device)[rows]  # (B, T, d)
+    err = {k: ((x - h)**2).sum(-1)[mask] for k,x in st.items()}  # (N,) each
+    return err, torch.stack([h.norm(dim=-1), st['no_edit'].norm(dim=-1)], -1)[mask]  # (N, 2)
+
+# %% ../../nbs/06_train.train_mte.ipynb #c23fab68
+def _batch_errors(mte, b:dict, saes:dict, ms:dict|None, ns:list[int])->tuple:
+    "Batch `b`'s layer -> state -> (N,) squared errors, layer -> (N, 2) norms, and (N,) answer flags."
+    answer, rows = _positions(b['mask'], ns, None if ms is None else len(ms[mte.layers[0]]) - 1)
+    per = {l: _layer_errors(mte, l, b, saes[l], None if ms is None else ms[l], rows) for l in mte.layers}
+    return {l: e for l,(e,_) in per.items()}, {l: n for l,(_,n) in per.items()}, answer
+
+# %% ../../nbs/06_train.train_mte.ipynb #6e6a7ddf
+def _errors(mte, dl, saes:dict, ms:dict|None)->tuple:
+    "`_batch_errors` over the batches of `dl`, concatenated, and the hidden size d."
+    metas, dev, out = iter(_metadata(dl.dataset.pairs)), next(mte.parameters()).device, []
+    for b in dl:
+        b = _to(b, dev)
+        ns = [_n_suffix(next(metas), n) for n in b['mask'].sum(1).tolist()]  # `dl` is unshuffled: its pairs come in order
+        out.append(_batch_errors(mte, b, saes, ms, ns))
+    errs, norms, answers = zip(*out)
+    err = {l: {k: torch.cat([e[l][k] for e in errs]) for k in errs[0][l]} for l in mte.layers}
+    return err, {l: torch.cat([n[l] for n in norms]) for l in mte.layers}, torch.cat(answers), b['h_with_tool'][mte.layers[0]].shape[-1]
+
+# %% ../../nbs/06_train.train_mte.ipynb #aa33cca6
+def _massive(norms:dict, massive:float)->torch.Tensor:
+    "(N,) True where ‖h_with‖ or ‖h_no‖ (the (N, 2) `norms` of each layer) is over `massive` times its layer's median."
+    return torch.stack([(nrm > massive * nrm.median()).any(-1) for nrm in norms.values()]).any(0)
+
+def _mse(err:dict, sel, d:int)->dict:
+    "State -> squared error per element over the positions `sel` and every layer of `err` (NaN when `sel` holds none)."
+    n = sel.sum().item() * d * len(err)
+    return {k: sum(e[k][sel].sum().item() for e in err.values()) / n if n else float('nan') for k in next(iter(err.values()))}
+
+# %% ../../nbs/06_train.train_mte.ipynb #07eb19da
+def _recovered(mse:dict, part:str='')->dict:
+    "The shares of the tool's effect recovered, from the states' errors `mse`; their keys end in `part`."
+    ratio = lambda a, b: 1 - a / b if b > 0 else float('nan')
+    res = {f'tool_effect_recovered{part}': ratio(mse['edit'], mse['no_edit'])}
+    if 'mean_shift' in mse:
+        res[f'mean_shift_recovered{part}'] = ratio(mse['mean_shift'], mse['no_edit'])
+        res[f'beyond_mean_shift{part}'] = ratio(mse['edit'], mse['mean_shift'])
+    return res
+
+# %% ../../nbs/06_train.train_mte.ipynb #58720ed6
+def _summarise(err, norms, answer, massive, d)->dict:
+    "The metrics of `evaluate` from (N,) squared errors `err` (layer -> state), (N, 2) `norms` (layer) and `answer` flags (N,)."
+    big = _massive(norms, massive)
+    res = {f'mse_{k}': v for k,v in _mse(err, ~big, d).items()}
+    for part, sel in (('', ~big), ('_suffix', ~big & ~answer), ('_answer', ~big & answer)): res.update(_recovered(_mse(err, sel, d), part))
+    return {**res, 'n_tokens': len(answer), 'n_massive': int(big.sum())}
+
 # %% ../../nbs/06_train.train_mte.ipynb #3c00898f
 @torch.no_grad()
 def evaluate(mte:MechanisticToolEditor, # the editor
@@ -155,46 +244,11 @@ def evaluate(mte:MechanisticToolEditor, # the editor
             )->dict:
     "Held-out errors of `mte`'s edited state, and the shares of the tool's effect recovered overall, at the suffix and at the answer."
     if not isinstance(dl.sampler, SequentialSampler): raise ValueError("evaluate: `dl` must be unshuffled (shuffle=False): it reads each pair's n_suffix in order")
-    metas, was_training, dev = _metadata(dl.dataset.pairs), mte.training, next(mte.parameters()).device
+    was_training = mte.training
     mte.eval()
-    err, norms, answer, i0 = {l: {} for l in mte.layers}, {l: [] for l in mte.layers}, [], 0
-    for b in dl:
-        b = _to(b, dev)
-        mask = b['mask']  # (B, T)
-        n_al = mask.sum(1).tolist()
-        ns = [_n_suffix(m, n) for m,n in zip(metas[i0:i0 + len(n_al)], n_al)]; i0 += len(n_al)
-        answer.append((torch.arange(mask.shape[1], device=dev)[None] >= torch.tensor(ns, device=dev)[:, None])[mask])  # (N,)
-        if ms is not None:
-            rows = torch.zeros(mask.shape, dtype=torch.long, device=dev)  # (B, T)
-            for i,(n,s) in enumerate(zip(n_al, ns)): rows[i, :n] = mean_shift_rows(n, s, len(ms[mte.layers[0]]) - 1)
-        for l in mte.layers:
-            h = b['h_with_tool'][l].float()
-            st = _states(mte, l, b, saes[l])
-            if ms is not None: st['mean_shift'] = st['no_edit'] + ms[l].to(dev)[rows]
-            for k,x in st.items(): err[l].setdefault(k, []).append(((x - h)**2).sum(-1)[mask])  # (N,)
-            norms[l].append(torch.stack([h.norm(dim=-1), st['no_edit'].norm(dim=-1)], -1)[mask])  # (N, 2)
+    err, norms, answer, d = _errors(mte, dl, saes, ms)
     mte.train(was_training)
-    return _summarise(err, norms, torch.cat(answer), massive, b['h_with_tool'][mte.layers[0]].shape[-1])
-
-# %% ../../nbs/06_train.train_mte.ipynb #58720ed6
-def _summarise(err, norms, answer, massive, d)->dict:
-    "The metrics of `evaluate` from per-token squared errors `err` (layer -> state -> list of (N,)), `norms` and `answer` (N,)."
-    err = {l: {k: torch.cat(v) for k,v in e.items()} for l,e in err.items()}
-    big = torch.zeros_like(answer)
-    for l,v in norms.items():
-        nrm = torch.cat(v)  # (N, 2)
-        big |= (nrm > massive * nrm.median()).any(-1)
-    ratio = lambda a, b: 1 - a / b if b > 0 else float('nan')
-    res = {}
-    for part, sel in (('', ~big), ('_suffix', ~big & ~answer), ('_answer', ~big & answer)):
-        n = sel.sum().item() * d * len(err)
-        mse = {k: sum(e[k][sel].sum().item() for e in err.values()) / n if n else float('nan') for k in next(iter(err.values()))}
-        if not part: res.update({f'mse_{k}': v for k,v in mse.items()})
-        res[f'tool_effect_recovered{part}'] = ratio(mse['edit'], mse['no_edit'])
-        if 'mean_shift' in mse:
-            res[f'mean_shift_recovered{part}'] = ratio(mse['mean_shift'], mse['no_edit'])
-            res[f'beyond_mean_shift{part}'] = ratio(mse['edit'], mse['mean_shift'])
-    return {**res, 'n_tokens': len(answer), 'n_massive': int(big.sum())}
+    return _summarise(err, norms, answer, massive, d)
 
 # %% ../../nbs/06_train.train_mte.ipynb #151d9a07
 def _rng_state():
@@ -202,7 +256,9 @@ def _rng_state():
     return {'python': random.getstate(), 'torch': torch.get_rng_state(),
             'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
 
+# %% ../../nbs/06_train.train_mte.ipynb #b9523c35
 def _set_rng_state(s):
+    "Restore the random number generators to the states `s` of `_rng_state`."
     random.setstate(s['python']); torch.set_rng_state(s['torch'])
     if s['cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
@@ -212,43 +268,45 @@ def _save_training(path, mte, opt, step, config):
     return atomic_save({**mte.checkpoint(), 'optimizer': opt.state_dict(), 'step': step, 'rng': _rng_state(),
                         'config': config.to_dict()}, path)
 
-# %% ../../nbs/06_train.train_mte.ipynb #85b5b74e
-def _resume(path, mte, opt):
-    "Load the checkpoint at `path` into `mte` (and `opt` if it has optimizer state); return the step it reached."
-    ck = torch.load(path, map_location='cpu', weights_only=True)
+# %% ../../nbs/06_train.train_mte.ipynb #19c3d2d4
+def _check_fits(ck:dict, path, mte):
+    "Raise unless checkpoint `ck` (read from `path`) has the layers and feature_dim of `mte`."
     if [int(l) for l in ck.get('layers', [])] != mte.layers or ck.get('feature_dim') != mte.feature_dim:
         raise ValueError(f"{path}: checkpoint has layers {ck.get('layers')} and feature_dim {ck.get('feature_dim')}, "
                          f"but the config asks for {mte.layers} and {mte.feature_dim}")
+
+def _check_objective(ck:dict, path, mte):
+    "Raise if the training checkpoint `ck` was trained on another objective than `mte`'s; warn for MTE weights alone."
+    if (was := ck.get('objective', 'spec')) == mte.objective: return
+    if 'optimizer' in ck: raise ValueError(f"{path}: the run was trained with mte.objective {was!r}, but the config asks for {mte.objective!r}")
+    log.warning(f"{path} was trained with mte.objective {was!r}; training it on {mte.objective!r} from here")
+
+# %% ../../nbs/06_train.train_mte.ipynb #85b5b74e
+def _resume(path, mte, opt)->int:
+    "Load the checkpoint at `path` into `mte` (and `opt` if it has optimizer state); return the step it reached."
+    ck = torch.load(path, map_location='cpu', weights_only=True)
+    _check_fits(ck, path, mte)
     mte.load_state_dict(ck['state_dict'])
-    if (was := ck.get('objective', 'spec')) != mte.objective:
-        if 'optimizer' in ck: raise ValueError(f"{path}: the run was trained with mte.objective {was!r}, but the config asks for {mte.objective!r}")
-        log.warning(f"{path} was trained with mte.objective {was!r}; training it on {mte.objective!r} from here")
+    _check_objective(ck, path, mte)
     if 'optimizer' not in ck:
         log.warning(f"{path} holds weights only: starting a new optimizer at step 0")
         return 0
-    opt.load_state_dict(ck['optimizer']); _set_rng_state(ck['rng'])
+    opt.load_state_dict(ck['optimizer'])
+    _set_rng_state(ck['rng'])
     log.info(f"resuming from {path} at step {ck['step']}")
     return ck['step']
 
 # %% ../../nbs/06_train.train_mte.ipynb #c932dd01
 def _log_metrics(f, rec):
+    "Append the record `rec` to the JSON-lines file `f`."
     with open(f, 'a') as fh: fh.write(json.dumps(rec) + '\n')
 
+# %% ../../nbs/06_train.train_mte.ipynb #c3b8c178
 def _trim_metrics(f, step):
     "Drop the records of `f` logged after `step`."
     if not f.exists(): return
     keep = [l for l in f.read_text().splitlines() if l.strip() and json.loads(l)['step'] <= step]
     f.write_text(''.join(l + '\n' for l in keep))
-
-# %% ../../nbs/06_train.train_mte.ipynb #6e9ed4bd
-def save_figures(mte, pairs, save_dir)->list[Path]:
-    "Write `training_curves.png` and `edit_magnitudes.png` for a finished run to `save_dir`."
-    from mint.analysis import edit_report, plot_edit_norms, plot_training_curves  # analysis builds on training
-    save_dir, out = Path(save_dir), []
-    for name, fig in (('training_curves.png', lambda: plot_training_curves(save_dir/'metrics.jsonl')),
-                      ('edit_magnitudes.png', lambda: plot_edit_norms(edit_report(mte, pairs[:64]), mte.edit_norm_cap))):
-        f = fig(); f.savefig(save_dir/name, dpi=110); plt.close(f); out.append(save_dir/name)
-    return out
 
 # %% ../../nbs/06_train.train_mte.ipynb #8c29e3fc
 def _batches(train, layers, bs, seed, start):
@@ -264,6 +322,7 @@ def _target(b, saes, objective:str)->dict:
     if objective == "spec": return b['h_with_tool']
     return {l: residual_target(h, b['h_no_tool'][l], b['phi_no_tool'][l], saes[l]) for l,h in b['h_with_tool'].items()}
 
+# %% ../../nbs/06_train.train_mte.ipynb #14211421
 def _step_loss(mte, b, target, saes, c):
     "The loss of batch `b` against `target` by `c.loss_impl`: the spec's reference form, the fused form, or the cheaper one."
     phi = b['phi_no_tool']
@@ -280,50 +339,92 @@ def make_optimizer(params, lr:float):
     try: return torch.optim.AdamW(params, lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError): return torch.optim.AdamW(params, lr=lr)
 
-# %% ../../nbs/06_train.train_mte.ipynb #5db69f06
-def train_mte(config:MintConfig, # the run's config
-              pairs_dir=None, # overrides `config.data.pairs_dir`
-              checkpoint_path=None, # resume from a training checkpoint, or start from MTE weights
-             )->MechanisticToolEditor:
-    "Train a `MechanisticToolEditor` on the pairs of `config`; checkpoints and metrics go to `config.mte.save_dir`."
+# %% ../../nbs/06_train.train_mte.ipynb #5a0abea6
+def _data(config:MintConfig, pairs_dir=None)->tuple:
+    "The (train, val) pairs of `config` (from `pairs_dir` if given), and whether their store lacks `h_no_tool`."
     c, d = config.mte, config.data
-    set_seed(config.seed)
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    bf16 = c.dtype == 'bf16'
     pairs = load_pairs(pairs_dir or d.pairs_dir, max_pairs=d.max_pairs, align=d.align)
     train, val = split_pairs(pairs, d.val_fraction, config.seed, by=d.val_split)
     no_h_no = hasattr(pairs, 'm') and 'h_no_tool' not in pairs.m['keys']  # a store written with keep_h_no_tool=False
     if no_h_no and c.objective == "residual":
         raise ValueError(f"mte.objective: 'residual' needs h_no_tool, which the pair store {pairs.path} does not hold (written with keep_h_no_tool=False)")
     if no_h_no and len(val): log.warning(f"{pairs.path} holds no h_no_tool: validation uses decode(phi_no_tool) in its place, and no mean shift")
-    saes = {l: get_sae(l, c.hidden_dim, c.hidden_expansion, c.sae_checkpoints[l], device, torch.bfloat16 if bf16 else None) for l in c.layers}
+    return train, val, no_h_no
+
+# %% ../../nbs/06_train.train_mte.ipynb #8bcd2ffe
+def _model(c, device:str)->tuple:
+    "The SAEs (layer -> SAE), the editor and its optimizer that the MTE config `c` asks for, on `device`."
+    dtype = torch.bfloat16 if c.dtype == 'bf16' else None
+    saes = {l: get_sae(l, c.hidden_dim, c.hidden_expansion, c.sae_checkpoints[l], device, dtype) for l in c.layers}
     mte = MechanisticToolEditor(c.layers, c.feature_dim, c.editor_hidden, c.edit_norm_cap, c.dropout, c.objective).to(device)
-    opt = make_optimizer(mte.parameters(), c.lr)
-    step = _resume(checkpoint_path, mte, opt) if checkpoint_path else 0
-    save_dir = Path(c.save_dir); save_dir.mkdir(parents=True, exist_ok=True)
+    return saes, mte, make_optimizer(mte.parameters(), c.lr)
+
+# %% ../../nbs/06_train.train_mte.ipynb #3a64be9d
+def _metrics_file(save_dir, step:int)->Path:
+    "`save_dir/metrics.jsonl`, trimmed to `step` for a resumed run, removed for a fresh one."
+    save_dir = Path(save_dir); save_dir.mkdir(parents=True, exist_ok=True)
     mf = save_dir/'metrics.jsonl'
     if step: _trim_metrics(mf, step)
     elif mf.exists(): mf.unlink()
-    val_dl = create_dataloader(val, c.layers, c.batch_size, shuffle=False, seed=config.seed) if val else None
-    ms = mean_shift(train, c.layers) if val and not no_h_no else None
-    amp = torch.autocast(device, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-    log.info(f"{len(train)} training pairs, {len(val)} held out by {d.val_split}; objective {c.objective}; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
-    batches = _batches(train, c.layers, c.batch_size, config.seed, step)
-    mte.train()
-    with tqdm(total=c.steps, initial=step, desc="training MTE", mininterval=1.0) as bar:
-        while step < c.steps:
-            b = _to(next(batches), device)
-            target = _target(b, saes, c.objective)  # outside autocast: the shift is exact in fp32
-            with amp: loss, metrics = _step_loss(mte, b, target, saes, c)
-            loss.backward()
-            opt.step(); opt.zero_grad(set_to_none=True)
-            step += 1
-            bar.set_postfix({k: f"{v:.4g}" for k,v in metrics.items()}, refresh=False); bar.update()
-            _log_metrics(mf, {'step': step, 'split': 'train', **metrics})
-            if step % c.checkpoint_every == 0 or step == c.steps:
-                if val_dl:
-                    with amp: _log_metrics(mf, {'step': step, 'split': 'val', **evaluate(mte, val_dl, saes, ms)})
-                _save_training(save_dir/f"mte_step_{step}.pt", mte, opt, step, config)
-    atomic_save({**mte.checkpoint(), 'config': config.to_dict()}, save_dir/"mte_final.pt")
-    save_figures(mte, val if len(val) else train, save_dir)
-    return mte
+    return mf
+
+def _validation(train, val, c, seed:int, no_h_no:bool)->tuple:
+    "Unshuffled batches of `val` and the mean shift of `train` (None without `h_no_tool`); (None, None) without `val`."
+    val_dl = create_dataloader(val, c.layers, c.batch_size, shuffle=False, seed=seed) if val else None
+    return val_dl, mean_shift(train, c.layers) if val and not no_h_no else None
+
+# %% ../../nbs/06_train.train_mte.ipynb #f1560bcf
+def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->SimpleNamespace:
+    "What a run of `config` holds: its data, SAEs, editor, optimizer, first step, metrics file, validation data and autocast."
+    c, device = config.mte, 'cuda' if torch.cuda.is_available() else 'cpu'
+    set_seed(config.seed)
+    train, val, no_h_no = _data(config, pairs_dir)
+    saes, mte, opt = _model(c, device)
+    step = _resume(checkpoint_path, mte, opt) if checkpoint_path else 0
+    mf = _metrics_file(c.save_dir, step)
+    val_dl, ms = _validation(train, val, c, config.seed, no_h_no)
+    amp = torch.autocast(device, dtype=torch.bfloat16) if c.dtype == 'bf16' else contextlib.nullcontext()
+    log.info(f"{len(train)} training pairs, {len(val)} held out by {config.data.val_split}; objective {c.objective}; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
+    return SimpleNamespace(config=config, device=device, train=train, saes=saes, mte=mte, opt=opt, step=step, mf=mf,
+                           val_dl=val_dl, ms=ms, amp=amp)
+
+# %% ../../nbs/06_train.train_mte.ipynb #731674fd
+def _train_step(mte, opt, b:dict, saes:dict, c, amp)->dict:
+    "One optimizer step on batch `b`: forward and loss (under `amp`), backward, step, zero_grad; returns the batch's metrics."
+    target = _target(b, saes, c.objective)  # outside autocast: the shift is exact in fp32
+    with amp: loss, metrics = _step_loss(mte, b, target, saes, c)
+    loss.backward()
+    opt.step(); opt.zero_grad(set_to_none=True)
+    return metrics
+
+# %% ../../nbs/06_train.train_mte.ipynb #1951869d
+def _checkpoint(r:SimpleNamespace, step:int):
+    "Log the held-out metrics of `r.mte` (when there are held-out pairs) and write the resumable `mte_step_{step}.pt`."
+    if r.val_dl:
+        with r.amp: _log_metrics(r.mf, {'step': step, 'split': 'val', **evaluate(r.mte, r.val_dl, r.saes, r.ms)})
+    _save_training(Path(r.config.mte.save_dir)/f"mte_step_{step}.pt", r.mte, r.opt, step, r.config)
+
+# %% ../../nbs/06_train.train_mte.ipynb #eedd1aab
+def _fit(r:SimpleNamespace):
+    "Train `r.mte` from step `r.step` to `mte.steps`: log every step's metrics, validate and checkpoint every `checkpoint_every`."
+    c = r.config.mte
+    batches = _batches(r.train, c.layers, c.batch_size, r.config.seed, r.step)
+    r.mte.train()
+    with tqdm(total=c.steps, initial=r.step, desc="training MTE", mininterval=1.0) as bar:
+        for step in range(r.step + 1, c.steps + 1):
+            metrics = _train_step(r.mte, r.opt, _to(next(batches), r.device), r.saes, c, r.amp)
+            bar.set_postfix({k: f"{v:.4g}" for k,v in metrics.items()}, refresh=False)
+            bar.update()
+            _log_metrics(r.mf, {'step': step, 'split': 'train', **metrics})
+            if step % c.checkpoint_every == 0 or step == c.steps: _checkpoint(r, step)
+
+# %% ../../nbs/06_train.train_mte.ipynb #5db69f06
+def train_mte(config:MintConfig, # the run's config
+              pairs_dir=None, # overrides `config.data.pairs_dir`
+              checkpoint_path=None, # resume from a training checkpoint, or start from MTE weights
+             )->MechanisticToolEditor:
+    "Train a `MechanisticToolEditor` on the pairs of `config`; checkpoints and metrics go to `config.mte.save_dir`."
+    r = _setup(config, pairs_dir, checkpoint_path)
+    _fit(r)
+    atomic_save({**r.mte.checkpoint(), 'config': config.to_dict()}, Path(config.mte.save_dir)/"mte_final.pt")
+    return r.mte
