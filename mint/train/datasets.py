@@ -7,13 +7,13 @@ Docs: https://mint-dev.github.io/mint/train.datasets.html.md"""
 # %% ../../nbs/02_train.datasets.ipynb #b216b9af
 from __future__ import annotations
 import torch
-from torch.utils.data import Dataset, DataLoader
+from torch.utils.data import Dataset, DataLoader, DistributedSampler
 from fastcore.basics import patch
 from ..data.pair import CounterfactualPair, PairError, PAIR_KEYS
 from ..data.sparse import SparsePhi, stack_sparse
 
 # %% auto #0
-__all__ = ['PairDataset', 'collate_pairs', 'create_dataloader']
+__all__ = ['PairDataset', 'collate_pairs', 'EpochSampler', 'create_dataloader']
 
 # %% ../../nbs/02_train.datasets.ipynb #3bb85b0d
 def _check_layers(pairs, layers:list[int]):
@@ -63,15 +63,29 @@ def collate_pairs(batch:list[dict], # items from `PairDataset`
     out['tool_labels'] = [b['tool_label'] for b in batch]
     return out
 
+# %% ../../nbs/02_train.datasets.ipynb #159493d6
+class EpochSampler(DistributedSampler):
+    "A seeded `DistributedSampler` whose order is the one a shuffling `DataLoader` with a generator seeded `seed` draws."
+    def __iter__(self):
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        torch.empty((), dtype=torch.int64).random_(generator=g)  # the draw a DataLoader makes first (its workers' base seed)
+        idx = torch.randperm(len(self.dataset), generator=g).tolist()
+        idx += idx[:self.total_size - len(idx)]  # padded to a multiple of the ranks, as DistributedSampler pads
+        return iter(idx[self.rank:self.total_size:self.num_replicas])
+
 # %% ../../nbs/02_train.datasets.ipynb #cd98d4e4
 def create_dataloader(pairs:list[CounterfactualPair], # loaded pairs
                       layers:list[int], # layers to serve
-                      batch_size:int, # pairs per batch
+                      batch_size:int, # pairs per batch (per rank, with `n_ranks` > 1)
                       shuffle:bool=True, # reshuffle every epoch
                       num_workers:int=0, # DataLoader worker processes
                       seed:int|None=None, # seeds the shuffle, for reproducible order
+                      rank:int=0, n_ranks:int=1, # this rank's share of the seeded order (`EpochSampler`)
                      )->DataLoader:
     "A `DataLoader` of padded batches of `pairs` at `layers`."
+    ds = PairDataset(pairs, layers)
     g = torch.Generator().manual_seed(seed) if seed is not None else None
-    return DataLoader(PairDataset(pairs, layers), batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
+    if n_ranks > 1 and not (shuffle and seed is not None): raise ValueError("sharing batches across ranks needs shuffle=True and a seed")
+    sampler = EpochSampler(ds, n_ranks, rank, seed=seed) if shuffle and seed is not None else None
+    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle and sampler is None, sampler=sampler, num_workers=num_workers,
                       collate_fn=collate_pairs, generator=g)

@@ -10,6 +10,8 @@ import collections, contextlib, itertools, json, logging, random
 from pathlib import Path
 from types import SimpleNamespace
 import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import SequentialSampler
 from tqdm import tqdm
 from ..config import MintConfig
@@ -21,6 +23,7 @@ from ..models.fused import fused_mte_loss, fused_parts, fused_is_cheaper
 from ..data.sparse import SparsePhi, sparse_matmul
 from ..models.mte import MechanisticToolEditor, compute_mte_loss, residual_target
 from ..utils import atomic_save
+from ..dist import barrier, is_main, local_device, world
 
 # %% auto #0
 __all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'make_optimizer', 'train_mte']
@@ -266,7 +269,11 @@ def _set_rng_state(s):
 def _save_training(path, mte, opt, step, config):
     "Write a resumable training checkpoint to `path`."
     return atomic_save({**mte.checkpoint(), 'optimizer': opt.state_dict(), 'step': step, 'rng': _rng_state(),
-                        'config': config.to_dict()}, path)
+                        'config': config.to_dict(), **_world_record(config)}, path)
+
+def _world_record(config)->dict:
+    "What a checkpoint records of the processes that trained it: their number and the global batch they shared."
+    return dict(world_size=world()[1], global_batch=config.mte.batch_size)
 
 # %% ../../nbs/06_train.train_mte.ipynb #19c3d2d4
 def _check_fits(ck:dict, path, mte):
@@ -310,10 +317,11 @@ def _trim_metrics(f, step):
 
 # %% ../../nbs/06_train.train_mte.ipynb #8c29e3fc
 def _batches(train, layers, bs, seed, start):
-    "Endless training batches, one epoch per order drawn from `seed + epoch`, starting after `start` batches."
-    nb = -(-len(train) // bs)
+    "Endless training batches (this rank's share of global batches of `bs`), one epoch per order drawn from `seed + epoch`, after `start` batches."
+    r, w = world()
+    nb = -(-(-(-len(train) // w)) // (bs // w))  # batches per epoch: the ranks' shares are padded to equal length
     for epoch in itertools.count(start // nb):
-        dl = create_dataloader(train, layers, bs, shuffle=True, seed=seed + epoch)
+        dl = create_dataloader(train, layers, bs // w, shuffle=True, seed=seed + epoch, rank=r, n_ranks=w)
         yield from itertools.islice(dl, start % nb if epoch == start // nb else 0, None)
 
 # %% ../../nbs/06_train.train_mte.ipynb #87820624
@@ -373,36 +381,67 @@ def _validation(train, val, c, seed:int, no_h_no:bool)->tuple:
     val_dl = create_dataloader(val, c.layers, c.batch_size, shuffle=False, seed=seed) if val else None
     return val_dl, mean_shift(train, c.layers) if val and not no_h_no else None
 
+# %% ../../nbs/06_train.train_mte.ipynb #890278a1
+def _device()->str:
+    "The device this rank trains on: its own GPU under torchrun, else the GPU or the CPU."
+    return str(local_device()) if world()[1] > 1 else 'cuda' if torch.cuda.is_available() else 'cpu'
+
+class _StepLoss(torch.nn.Module):
+    "The loss of one batch as a module, so that DistributedDataParallel can wrap it; the SAEs are not its parameters."
+    def __init__(self, mte, saes:dict, c):
+        super().__init__()
+        self.mte, self.saes, self.c = mte, saes, c
+    def forward(self, b, target): return _step_loss(self.mte, b, target, self.saes, self.c)
+
+# %% ../../nbs/06_train.train_mte.ipynb #b7419a55
+def _loss_fn(mte, saes:dict, c, device:str):
+    "(batch, target) -> (loss, metrics): `_StepLoss` in DDP on several ranks, else the plain loss."
+    f = _StepLoss(mte, saes, c)
+    if world()[1] == 1: return f
+    return DistributedDataParallel(f, device_ids=[torch.device(device).index] if device.startswith('cuda') else None, broadcast_buffers=False)
+
+# %% ../../nbs/06_train.train_mte.ipynb #8ddcb1cc
+def _share(loss, metrics:dict, mask)->tuple:
+    "(this rank's loss weighted by its share of the global batch's real tokens, the batch's metrics over all ranks)."
+    w = world()[1]
+    if w == 1: return loss, metrics
+    n = mask.sum().to(torch.float64)
+    both = torch.stack([n, *[n * v for v in metrics.values()]]) if metrics else n[None]
+    dist.all_reduce(both)
+    return loss * (w * n / both[0]).to(loss.dtype), dict(zip(metrics, (both[1:] / both[0]).tolist()))
+
 # %% ../../nbs/06_train.train_mte.ipynb #f1560bcf
 def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->SimpleNamespace:
     "What a run of `config` holds: its data, SAEs, editor, optimizer, first step, metrics file, validation data and autocast."
-    c, device = config.mte, 'cuda' if torch.cuda.is_available() else 'cpu'
+    c, device = config.mte, _device()
+    if c.batch_size % world()[1]: raise ValueError(f"mte.batch_size: {c.batch_size} pairs cannot be shared evenly by {world()[1]} processes")
     set_seed(config.seed)
     train, val, no_h_no = _data(config, pairs_dir)
     saes, mte, opt = _model(c, device)
     step = _resume(checkpoint_path, mte, opt) if checkpoint_path else 0
-    mf = _metrics_file(c.save_dir, step)
-    val_dl, ms = _validation(train, val, c, config.seed, no_h_no)
+    mf = _metrics_file(c.save_dir, step) if is_main() else None
+    val_dl, ms = _validation(train, val, c, config.seed, no_h_no) if is_main() else (None, None)
     amp = torch.autocast(device, dtype=torch.bfloat16) if c.dtype == 'bf16' else contextlib.nullcontext()
-    log.info(f"{len(train)} training pairs, {len(val)} held out by {config.data.val_split}; objective {c.objective}; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
+    if is_main(): log.info(f"{len(train)} training pairs, {len(val)} held out by {config.data.val_split}; objective {c.objective}; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
     return SimpleNamespace(config=config, device=device, train=train, saes=saes, mte=mte, opt=opt, step=step, mf=mf,
-                           val_dl=val_dl, ms=ms, amp=amp)
+                           val_dl=val_dl, ms=ms, amp=amp, loss=_loss_fn(mte, saes, c, device))
 
 # %% ../../nbs/06_train.train_mte.ipynb #731674fd
-def _train_step(mte, opt, b:dict, saes:dict, c, amp)->dict:
+def _train_step(loss_fn, opt, b:dict, saes:dict, c, amp)->dict:
     "One optimizer step on batch `b`: forward and loss (under `amp`), backward, step, zero_grad; returns the batch's metrics."
     target = _target(b, saes, c.objective)  # outside autocast: the shift is exact in fp32
-    with amp: loss, metrics = _step_loss(mte, b, target, saes, c)
+    with amp: loss, metrics = _share(*loss_fn(b, target), b['mask'])
     loss.backward()
     opt.step(); opt.zero_grad(set_to_none=True)
     return metrics
 
 # %% ../../nbs/06_train.train_mte.ipynb #1951869d
 def _checkpoint(r:SimpleNamespace, step:int):
-    "Log the held-out metrics of `r.mte` (when there are held-out pairs) and write the resumable `mte_step_{step}.pt`."
-    if r.val_dl:
+    "Log the held-out metrics of `r.mte` (when there are held-out pairs) and write the resumable `mte_step_{step}.pt` (rank 0)."
+    if is_main() and r.val_dl:
         with r.amp: _log_metrics(r.mf, {'step': step, 'split': 'val', **evaluate(r.mte, r.val_dl, r.saes, r.ms)})
-    _save_training(Path(r.config.mte.save_dir)/f"mte_step_{step}.pt", r.mte, r.opt, step, r.config)
+    if is_main(): _save_training(Path(r.config.mte.save_dir)/f"mte_step_{step}.pt", r.mte, r.opt, step, r.config)
+    barrier()
 
 # %% ../../nbs/06_train.train_mte.ipynb #eedd1aab
 def _fit(r:SimpleNamespace):
@@ -410,12 +449,12 @@ def _fit(r:SimpleNamespace):
     c = r.config.mte
     batches = _batches(r.train, c.layers, c.batch_size, r.config.seed, r.step)
     r.mte.train()
-    with tqdm(total=c.steps, initial=r.step, desc="training MTE", mininterval=1.0) as bar:
+    with tqdm(total=c.steps, initial=r.step, desc="training MTE", mininterval=1.0, disable=not is_main()) as bar:
         for step in range(r.step + 1, c.steps + 1):
-            metrics = _train_step(r.mte, r.opt, _to(next(batches), r.device), r.saes, c, r.amp)
+            metrics = _train_step(r.loss, r.opt, _to(next(batches), r.device), r.saes, c, r.amp)
             bar.set_postfix({k: f"{v:.4g}" for k,v in metrics.items()}, refresh=False)
             bar.update()
-            _log_metrics(r.mf, {'step': step, 'split': 'train', **metrics})
+            if is_main(): _log_metrics(r.mf, {'step': step, 'split': 'train', **metrics})
             if step % c.checkpoint_every == 0 or step == c.steps: _checkpoint(r, step)
 
 # %% ../../nbs/06_train.train_mte.ipynb #5db69f06
@@ -426,5 +465,6 @@ def train_mte(config:MintConfig, # the run's config
     "Train a `MechanisticToolEditor` on the pairs of `config`; checkpoints and metrics go to `config.mte.save_dir`."
     r = _setup(config, pairs_dir, checkpoint_path)
     _fit(r)
-    atomic_save({**r.mte.checkpoint(), 'config': config.to_dict()}, Path(config.mte.save_dir)/"mte_final.pt")
+    if is_main(): atomic_save({**r.mte.checkpoint(), 'config': config.to_dict(), **_world_record(config)}, Path(config.mte.save_dir)/"mte_final.pt")
+    barrier()
     return r.mte
