@@ -1,4 +1,4 @@
-import subprocess, sys
+import contextlib, io, subprocess, sys
 from pathlib import Path
 import pytest, yaml
 from mint.data.synthetic import make_planted_world
@@ -20,6 +20,17 @@ def write_config(path, world, data=None, **mte):
     cfg = dict(seed=0, data={**dict(pairs_dir=world['pairs_dir'], val_fraction=0.25, val_split='random'), **(data or {})}, mte=m)
     Path(path).write_text(yaml.safe_dump(cfg))
     return Path(path)
+
+def run_main(*args):
+    "Run `mint.cli.main` (what `mint-train` runs) in this process with the command line `args`; return a CompletedProcess."
+    from mint.cli import main
+    kw, it = {}, iter(map(str, args))
+    for a in it: kw[a.lstrip('-')] = True if a == '--debug' else next(it)
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: main(**kw)
+        except SystemExit as e: code = e.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 def run_cli(*args, **kw):
     "Run `scripts/train_mte.py` with `args`; return the CompletedProcess."
@@ -45,3 +56,16 @@ def pipe_config(root, name, **over):
              eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte']})
     for k,v in over.items(): c[k] = {**c[k], **v}
     f = Path(root)/f'{name}.yaml'; f.write_text(yaml.safe_dump(c)); return f
+
+ONE = dict(scenarios={'n_train': 12, 'n_test': 3, 'out_dir': 'one/scenarios'}, pairs={'batch_size': 3, 'flush_pairs': 3}, mte={'dropout': 0.0})
+
+def one_config(lm, name, **over):
+    "A config of the one-process run's scenarios and settings (`ONE`) under `name`, each section updated by `over`."
+    return pipe_config(lm, name, **{k: {**ONE.get(k, {}), **over.get(k, {})} for k in {*ONE, *over}})
+
+@pytest.fixture(scope="session")
+def one(lm):
+    "The whole real path in one process (`mint-run`): the reference that the resume and two-process tests compare with."
+    r = subprocess.run([str(Path(sys.executable).parent/'mint-run'), '--config_path', str(one_config(lm, 'one'))], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return lm/'one', r

@@ -1,8 +1,11 @@
-"The training CLI end to end: a real run, each bad input ending in one line, a killed run resumed exactly."
+"""The training CLI end to end: a real run, each bad input ending in one line, a killed run resumed exactly.
+
+The real runs go through `scripts/train_mte.py` and the console script; the bad inputs and the short runs call
+`mint.cli.main` in this process (`run_main`), which is the same code without starting Python each time."""
 import json, math, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from conftest import ROOT, write_config, run_cli
+from conftest import ROOT, write_config, run_cli, run_main
 from mint.data.store import convert_to_store
 from mint.models.mte import MechanisticToolEditor
 from mint.utils import atomic_save
@@ -34,35 +37,35 @@ def _one_line_error(r, *contains):
     for c in contains: assert c in lines[0], lines[0]
     return lines[0]
 
-def test_missing_config(tmp_path): _one_line_error(run_cli('--config_path', tmp_path/'none.yaml'), 'config file not found', 'none.yaml')
+def test_missing_config(tmp_path): _one_line_error(run_main('--config_path', tmp_path/'none.yaml'), 'config file not found', 'none.yaml')
 
 def test_bad_config(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, steps=0, stpes=3)
-    _one_line_error(run_cli('--config_path', cfg), 'run.yaml', 'mte.stpes: unknown key', 'mte.steps: must be at least 1')
+    _one_line_error(run_main('--config_path', cfg), 'run.yaml', 'mte.stpes: unknown key', 'mte.steps: must be at least 1')
 
 def test_yaml_syntax_error(tmp_path):
     (tmp_path/'c.yaml').write_text('mte: {layers: [1, 2\n')
-    _one_line_error(run_cli('--config_path', tmp_path/'c.yaml'), 'c.yaml: not valid YAML')
+    _one_line_error(run_main('--config_path', tmp_path/'c.yaml'), 'c.yaml: not valid YAML')
 
 def test_missing_pairs(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world)
-    _one_line_error(run_cli('--config_path', cfg, '--pairs_dir', tmp_path/'nopairs'), 'pairs directory not found', 'nopairs')
+    _one_line_error(run_main('--config_path', cfg, '--pairs_dir', tmp_path/'nopairs'), 'pairs directory not found', 'nopairs')
 
 def test_missing_sae(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, sae_checkpoints={1: str(tmp_path/'gone'), 3: world['saes'][3]})
-    _one_line_error(run_cli('--config_path', cfg), 'SAE checkpoint not found', 'gone')
+    _one_line_error(run_main('--config_path', cfg), 'SAE checkpoint not found', 'gone')
 
 def test_sae_of_the_wrong_size(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, hidden_expansion=8)
-    _one_line_error(run_cli('--config_path', cfg), 'layer 1: SAE at', '(16, 64)', '(16, 128)')
+    _one_line_error(run_main('--config_path', cfg), 'layer 1: SAE at', '(16, 64)', '(16, 128)')
 
 def test_entity_split_needs_entity_metadata(world, tmp_path):
     "The planted world's pairs name no entities: a split by entity says so and names the key to change."
     cfg = write_config(tmp_path/'run.yaml', world, data=dict(val_split='entity'))
-    _one_line_error(run_cli('--config_path', cfg), "data.val_split: 'entity'", 'set data.val_split: random')
+    _one_line_error(run_main('--config_path', cfg), "data.val_split: 'entity'", 'set data.val_split: random')
 
 def test_residual_objective_is_trained_and_recorded(world, tmp_path):
-    r = run_cli('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, objective='residual'))
+    r = run_main('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, objective='residual'))
     assert r.returncode == 0, r.stderr
     assert MechanisticToolEditor.load(tmp_path/'run/mte_final.pt', device='cpu').objective == 'residual'
     assert torch.load(tmp_path/'run/mte_step_4.pt', weights_only=True)['objective'] == 'residual'
@@ -72,11 +75,11 @@ def test_residual_objective_is_trained_and_recorded(world, tmp_path):
 def test_residual_objective_needs_h_no_tool(world, tmp_path):
     store = convert_to_store(world['pairs_dir'], tmp_path/'store', keep_h_no_tool=False)
     cfg = write_config(tmp_path/'run.yaml', world, objective='residual')
-    _one_line_error(run_cli('--config_path', cfg, '--pairs_dir', store), "mte.objective: 'residual' needs h_no_tool")
+    _one_line_error(run_main('--config_path', cfg, '--pairs_dir', store), "mte.objective: 'residual' needs h_no_tool")
 
 def test_debug_shows_traceback(tmp_path):
-    r = run_cli('--config_path', tmp_path/'none.yaml', '--debug')
-    assert r.returncode != 0 and 'Traceback' in r.stderr
+    from mint.cli import main
+    with pytest.raises(FileNotFoundError, match='none.yaml'): main(config_path=str(tmp_path/'none.yaml'), debug=True)
 
 def _weights(p): return torch.load(p, map_location='cpu', weights_only=True)['state_dict']
 
@@ -84,7 +87,7 @@ def test_killed_run_resumes_to_the_same_weights(world, tmp_path):
     "Kill a run mid-way (SIGKILL), resume it from its last checkpoint, and match an unbroken run exactly."
     (tmp_path/'a').mkdir()
     whole = write_config(tmp_path/'a/run.yaml', world, steps=300, checkpoint_every=10)
-    assert run_cli('--config_path', whole).returncode == 0
+    assert run_main('--config_path', whole).returncode == 0
     (tmp_path/'b').mkdir()
     killed = write_config(tmp_path/'b/run.yaml', world, steps=300, checkpoint_every=10)
     p = subprocess.Popen([sys.executable, str(ROOT/'scripts'/'train_mte.py'), '--config_path', str(killed)],
@@ -96,7 +99,7 @@ def test_killed_run_resumes_to_the_same_weights(world, tmp_path):
     assert not (run/'mte_final.pt').exists(), "the run finished before it was killed; the test proves nothing"
     ckpts = sorted(run.glob('mte_step_*.pt'), key=lambda f: int(f.stem.split('_')[-1]))
     for c in ckpts: _weights(c)  # every checkpoint on disk is whole
-    r = run_cli('--config_path', killed, '--checkpoint_path', ckpts[-1])
+    r = run_main('--config_path', killed, '--checkpoint_path', ckpts[-1])
     assert r.returncode == 0, r.stderr
     a, b = _weights(tmp_path/'a/run/mte_final.pt'), _weights(run/'mte_final.pt')
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -105,8 +108,8 @@ def test_killed_run_resumes_to_the_same_weights(world, tmp_path):
 
 def test_weights_only_checkpoint_starts_a_new_optimizer(world, tmp_path):
     cfg = write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4)
-    assert run_cli('--config_path', cfg).returncode == 0
-    r = run_cli('--config_path', cfg, '--checkpoint_path', tmp_path/'run/mte_final.pt')
+    assert run_main('--config_path', cfg).returncode == 0
+    r = run_main('--config_path', cfg, '--checkpoint_path', tmp_path/'run/mte_final.pt')
     assert r.returncode == 0 and 'holds weights only: starting a new optimizer' in r.stderr
 
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
@@ -118,7 +121,7 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize('impl,dtype', [('reference', 'fp32'), ('fused', 'fp32'), ('auto', 'bf16')])
 def test_every_loss_impl_and_dtype_trains(world, tmp_path, impl, dtype):
-    r = run_cli('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, loss_impl=impl, dtype=dtype))
+    r = run_main('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, loss_impl=impl, dtype=dtype))
     assert r.returncode == 0, r.stderr
     v = [json.loads(l) for l in (tmp_path/'run/metrics.jsonl').read_text().splitlines() if '"val"' in l][-1]
     assert math.isfinite(v['mse_edit']) and math.isfinite(v['tool_effect_recovered']) and v['mse_no_edit'] > 0

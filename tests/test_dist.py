@@ -4,12 +4,11 @@ itself and its stage, and the rerun resumes without losing or repeating a pair."
 import json, math, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from conftest import pipe_config, write_config
+from conftest import one_config, write_config, run_main
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.skipif(not torch.distributed.is_gloo_available(), reason="torch was built without Gloo")
 
-def _one(cmd, cfg, **kw): return subprocess.run([str(BIN/cmd), '--config_path', str(cfg)], capture_output=True, text=True, **kw)
 
 def _torchrun(cmd, cfg, n=2, **kw):
     return [str(BIN/'torchrun'), '--standalone', f'--nproc_per_node={n}', str(BIN/cmd), '--config_path', str(cfg)]
@@ -27,28 +26,19 @@ def _same_store(a, b):
         assert ma == mb
         assert all(torch.equal(ha[l], hb[l]) and torch.equal(ia[l], ib[l]) for l in ha)
 
-@pytest.fixture(scope='module')
-def one(lm):
-    "The whole path in one process: pairs, MTE and evaluation (the reference for each two-process stage)."
-    cfg = pipe_config(lm, 'one', scenarios={'n_train': 12, 'n_test': 3}, pairs={'batch_size': 3}, mte={'dropout': 0.0})
-    r = _one('mint-run', cfg)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return lm/'one'
-
 def test_two_processes_write_the_same_pair_store(lm, one):
-    cfg = pipe_config(lm, 'two', scenarios={'n_train': 12, 'n_test': 3, 'out_dir': 'one/scenarios'}, pairs={'batch_size': 3})
-    r = _two('mint-pairs', cfg)
+    r = _two('mint-pairs', one_config(lm, 'two'))
     assert r.returncode == 0, r.stderr[-3000:]
     m = json.loads((lm/'two/pairs/manifest.json').read_text())
     assert m['complete'] and m['ranks'] == 2 and {s['file'].split('/')[1] for s in m['shards']} == {'rank_0_of_2', 'rank_1_of_2'}
-    _same_store(one/'pairs', lm/'two/pairs')
+    _same_store(one[0]/'pairs', lm/'two/pairs')
 
 def test_ddp_reaches_the_weights_of_one_process(world, tmp_path):
     "Two ranks with half the batch each reach the weights of one rank with the whole batch (pairs of varied lengths)."
     runs = {}
     for n in (1, 2):
         cfg = write_config(tmp_path/f'{n}.yaml', world, steps=12, checkpoint_every=6, dropout=0.0, batch_size=8, save_dir=str(tmp_path/f'run{n}'))
-        r = _one('mint-train', cfg) if n == 1 else _two('mint-train', cfg)
+        r = run_main('--config_path', cfg) if n == 1 else _two('mint-train', cfg)
         assert r.returncode == 0, r.stderr[-3000:]
         runs[n] = torch.load(tmp_path/f'run{n}/mte_final.pt', weights_only=True)
     a, b = runs[1], runs[2]
@@ -60,10 +50,9 @@ def test_ddp_reaches_the_weights_of_one_process(world, tmp_path):
     assert all(math.isclose(x['total_loss'], y['total_loss'], rel_tol=1e-4) for x, y in zip(va, vb) if x['split'] == 'train')
 
 def test_two_processes_write_the_same_evaluation(lm, one):
-    cfg = pipe_config(lm, 'one', scenarios={'n_train': 12, 'n_test': 3}, pairs={'batch_size': 3}, mte={'dropout': 0.0}, eval={'out_dir': 'one/eval2'})
-    r = _two('mint-eval', cfg)
+    r = _two('mint-eval', one_config(lm, 'one', eval={'out_dir': 'one/eval2'}))
     assert r.returncode == 0, r.stderr[-3000:]
-    a, b = (json.loads((one/f'{e}/eval.json').read_text()) for e in ('eval', 'eval2'))
+    a, b = (json.loads((one[0]/f'{e}/eval.json').read_text()) for e in ('eval', 'eval2'))
     assert a['n_scenarios'] == 12 and a['conditions'][:3] == ['none', 'mean_shift', 'mte']
     assert b == a
 
@@ -76,8 +65,7 @@ def _workers(agent:int)->dict:
     return out
 
 def test_a_killed_rank_stops_the_job_and_the_rerun_resumes(lm, one):
-    cfg = pipe_config(lm, 'fault', scenarios={'n_train': 12, 'n_test': 3, 'out_dir': 'one/scenarios'},
-                      pairs={'batch_size': 3, 'flush_pairs': 3})
+    cfg = one_config(lm, 'fault')
     p = subprocess.Popen(_torchrun('mint-pairs', cfg), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     man = lm/'fault/pairs/ranks/rank_1_of_2/manifest.json'
     for _ in range(1200):  # kill rank 1 once some of its pairs are durable and its store is unfinished
@@ -92,6 +80,4 @@ def test_a_killed_rank_stops_the_job_and_the_rerun_resumes(lm, one):
     assert 0 < durable < 24 and not json.loads((lm/'fault/pairs/manifest.json').read_text())['complete']
     r = _two('mint-pairs', cfg)
     assert r.returncode == 0, r.stderr[-3000:]
-    _same_store(one/'pairs', lm/'fault/pairs')  # nothing lost, nothing twice, in order
-    r = _one('mint-pairs', pipe_config(lm, 'fault', scenarios={'n_train': 12, 'n_test': 3, 'out_dir': 'one/scenarios'}))
-    assert r.returncode == 0  # a finished store is reused, whatever the number of processes
+    _same_store(one[0]/'pairs', lm/'fault/pairs')  # nothing lost, nothing twice, in order

@@ -1,7 +1,7 @@
 "The pair store end to end: training on a store, DataLoader workers, and writes that die half way."
 import pytest, torch
 import safetensors.torch
-from conftest import write_config, run_cli
+from conftest import write_config, run_main
 from mint.config import load_config
 from mint.data.store import convert_to_store, open_store, StoreError
 from mint.data.counterfactual_pairs import load_pairs
@@ -17,7 +17,7 @@ def test_training_on_a_store_matches_the_pt_folder(world, tmp_path):
 
 def test_cli_trains_on_an_fp16_store(world, tmp_path):
     store = convert_to_store(world['pairs_dir'], tmp_path/'store', keep_h_no_tool=False)
-    r = run_cli('--config_path', write_config(tmp_path/'run.yaml', world, steps=10), '--pairs_dir', store)
+    r = run_main('--config_path', write_config(tmp_path/'run.yaml', world, steps=10), '--pairs_dir', store)
     assert r.returncode == 0, r.stderr
 
 def test_dataloader_workers_read_the_store(world, tmp_path):

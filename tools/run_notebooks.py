@@ -44,6 +44,17 @@ def execute(nb_path, cwd=None, timeout=900, slow=False):
         if c.cell_type == 'code': c.outputs = _coalesce(c.outputs)
     return nb
 
+def one_thread():
+    "Make the kernels started from this process use one CPU thread each, so that two kernels share two cores without spinning."
+    import os
+    for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[v] = '1'
+
+def execute_to(nb_path, out_dir, **kw)->Path:
+    "Execute the notebook at `nb_path` (see `execute`) and write the result to `out_dir`; returns its path."
+    out = Path(out_dir)/Path(nb_path).name
+    nbformat.write(execute(nb_path, **kw), out)
+    return out
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='+'); ap.add_argument('--out', help='write the executed notebooks to this folder')

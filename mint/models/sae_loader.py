@@ -267,9 +267,8 @@ def get_sae(layer_id:int, # the layer, named in errors
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     key = (layer_id, str(Path(checkpoint_path).resolve()), str(device), dtype or torch.float32)
     if key not in _cache:
-        s = load_sae(checkpoint_path, device=device, dtype=dtype)
-        _cache[key] = _check_sizes(s, layer_id, checkpoint_path, hidden_dim, expansion_factor)
-    return _cache[key]
+        _cache[key] = load_sae(checkpoint_path, device=device, dtype=dtype)
+    return _check_sizes(_cache[key], layer_id, checkpoint_path, hidden_dim, expansion_factor)
 
 # %% ../../nbs/04_models.sae_loader.ipynb #47483bc0
 def clear_sae_cache():
