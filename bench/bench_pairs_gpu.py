@@ -3,6 +3,11 @@
 
     python bench/bench_pairs_gpu.py                          # cuda, bf16 model, 16 prompts × 256 tokens
     python bench/bench_pairs_gpu.py --device cpu --tiny      # a dry run at toy sizes
+    torchrun --standalone --nproc_per_node=2 bench/bench_pairs_gpu.py --layers 13,18   # each rank on its own GPU
+
+Under torchrun every rank builds the model on its own GPU and times its own batches at the same time as the others
+(a barrier starts each timing); rank 0 prints the ranks' summed throughput, which is what `mint-pairs` gets from N
+GPUs (its ranks share nothing while they make pairs).
 
 Builds `LlamaForCausalLM` from Llama-3.1-8B's config (d = 4096, 32 layers, GQA 32/8, vocab 128256) directly on
 the device in bf16 with its random init, and random SAEs of width F = 8·d = 32768 from
@@ -44,10 +49,12 @@ def make_sae(h, Fd, arch, dtype, seed=0, L0=50):
                architecture=arch, threshold=thr, k=L0 if arch == 'topk' else None).to(dtype)
 
 def _sync(device):
-    if device == 'cuda': torch.cuda.synchronize()
+    if str(device).startswith('cuda'): torch.cuda.synchronize()
 
 def _median(fn, reps, device):
+    from mint.dist import barrier
     fn(); ts = []  # one warm-up
+    barrier()  # under torchrun, every rank times its batches at the same time
     for _ in range(reps):
         _sync(device); t = time.perf_counter(); fn(); _sync(device); ts.append(time.perf_counter() - t)
     return sorted(ts)[len(ts)//2]
@@ -62,19 +69,24 @@ def main():
     ap.add_argument('--reps', type=int, default=5)
     args = ap.parse_args()
     from mint.lm import capture_hidden
-    shape, dev = (TINY, args.device) if args.tiny else (LLAMA_8B, args.device)
+    from mint.dist import init_distributed, local_device, gather, is_main
+    n_ranks = init_distributed()[1]
+    shape = TINY if args.tiny else LLAMA_8B
+    dev = str(local_device()) if n_ranks > 1 else args.device
     d, Fd, B, T = shape['hidden_size'], 8*shape['hidden_size'], args.batch, args.tokens
     layer_sets = [sorted({int(l) % shape['num_hidden_layers'] for l in s.split(',')}) for s in args.layers.split(';')]
     t0 = time.perf_counter()
     model = make_model(shape, dev, torch.bfloat16)
     _sync(dev); t_build = time.perf_counter() - t0
-    name = torch.cuda.get_device_name() if dev == 'cuda' else f"CPU, {torch.get_num_threads()} threads"
-    print(f"pair generation, {'Llama-3.1-8B shape' if not args.tiny else 'tiny shape'} (d={d}, {shape['num_hidden_layers']} layers), "
+    name = torch.cuda.get_device_name() if dev.startswith('cuda') else f"CPU, {torch.get_num_threads()} threads"
+    name += f", {n_ranks} ranks (tokens/s and pairs/s summed over them)" if n_ranks > 1 else ""
+    say = print if is_main() else (lambda *a, **k: None)
+    say(f"pair generation, {'Llama-3.1-8B shape' if not args.tiny else 'tiny shape'} (d={d}, {shape['num_hidden_layers']} layers), "
           f"bf16 model, random weights (built in {t_build:.1f} s), F={Fd}, {B} prompts × {T} tokens, on {name}; median of {args.reps}")
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(0, shape['vocab_size'], (B, T), generator=g).to(dev)
     mask = torch.ones(B, T, dtype=torch.long, device=dev)
-    print(f"{'layers':>24} | {'SAE':>13} | {'forward s':>9} | {'encode s':>8} | {'run s':>7} | {'tokens/s':>9} | {'pairs/s':>7} | {'L0':>5}")
+    say(f"{'layers':>24} | {'SAE':>13} | {'forward s':>9} | {'encode s':>8} | {'run s':>7} | {'tokens/s':>9} | {'pairs/s':>7} | {'L0':>5}")
     for layers in layer_sets:
         fwd = _median(lambda: capture_hidden(model, ids, mask, layers), args.reps, dev)
         hs = {l: h.float() for l,h in capture_hidden(model, ids, mask, layers).items()}  # as pairs_from_model hands them over
@@ -85,9 +97,12 @@ def main():
                 t_enc = _median(enc, args.reps, dev)
                 L0 = sum((p.val > 0).sum(-1).float().mean().item() for p in enc()) / len(layers)
                 run = fwd + t_enc
-                print(f"{','.join(map(str, layers)):>24} | {arch + ' ' + sname:>13} | {fwd:>9.3f} | {t_enc:>8.3f} | {run:>7.3f} | "
-                      f"{B*T/run:>9,.0f} | {B/(2*run):>7.1f} | {L0:>5.0f}", flush=True)
-                del saes
-    if dev == 'cuda': print(f"peak GPU memory {torch.cuda.max_memory_allocated()/2**30:.1f} GiB")
+                runs = gather(run)  # each rank's seconds per batch; [run] alone
+                if is_main():
+                    tps, pps = sum(B*T/r for r in runs), sum(B/(2*r) for r in runs)
+                    say(f"{','.join(map(str, layers)):>24} | {arch + ' ' + sname:>13} | {fwd:>9.3f} | {t_enc:>8.3f} | {run:>7.3f} | "
+                        f"{tps:>9,.0f} | {pps:>7.1f} | {L0:>5.0f}", flush=True)
+                saes.clear()  # free this set of SAEs before the next
+    if dev.startswith('cuda'): say(f"peak GPU memory {torch.cuda.max_memory_allocated()/2**30:.1f} GiB (rank 0)")
 
 if __name__ == '__main__': main()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GPU check: the training step, pair generation at Llama-3.1-8B's shape, and a smoke test of the real-model path.
+# GPU check: the training step, pair generation at Llama-3.1-8B's shape (on one GPU, and on two with torchrun where
+# the machine has them), the evaluation on a tiny random Llama in bf16, and a smoke test of the real-model path.
 #
 #   bash bench/gpu_check.sh                    # on a CUDA machine, from the repo root; the log goes to $OUT/log
 #   PYTHON=.venv/bin/python bash bench/gpu_check.sh --device cpu    # a dry run at toy sizes (a minute on 2 cores)
@@ -50,10 +51,18 @@ if [ "$DEVICE" = cuda ]; then
   step "smoke test: tiny Llama in bf16, capture_hidden, SAE, apply_mte, generate" 60 "$PY" bench/smoke_gpu.py --device cuda
   step "training step, F=32768, d=4096, bf16" 140 "$PY" bench/bench_step.py --device cuda --dtype bf16 --sizes 2048,8192 --reps 5
   step "pair generation at Llama-3.1-8B's shape" 170 "$PY" bench/bench_pairs_gpu.py --device cuda --batch 16 --tokens 256 --reps 5
+  step "the evaluation on a tiny random Llama, cuda, bf16" 120 "$PY" bench/cuda_eval_check.py --device cuda --dtype bfloat16
+  n_gpus=$(nvidia-smi -L 2>/dev/null | wc -l)
+  if [ "$n_gpus" -ge 2 ]; then
+    step "pair generation at Llama-3.1-8B's shape on 2 GPUs (torchrun)" 240 \
+      "$PY" -m torch.distributed.run --standalone --nproc_per_node=2 bench/bench_pairs_gpu.py --batch 16 --tokens 256 --reps 5 --layers 13,18
+  else echo "=== one GPU: no two-GPU pair generation"; fi
 else
   step "smoke test (cpu)" 120 "$PY" bench/smoke_gpu.py --device cpu
   step "training step (cpu, toy sizes)" 120 "$PY" bench/bench_step.py --device cpu --dtype bf16 --F 1024 --d 128 --sizes 64 --reps 1
   step "pair generation (cpu, toy sizes)" 120 "$PY" bench/bench_pairs_gpu.py --device cpu --tiny --batch 4 --tokens 32 --reps 2
+  step "pair generation (cpu, toy sizes, 2 Gloo ranks)" 120 \
+    "$PY" -m torch.distributed.run --standalone --nproc_per_node=2 bench/bench_pairs_gpu.py --device cpu --tiny --batch 4 --tokens 32 --reps 2 --layers 1,2
 fi
 echo; echo "=== done ($(date -u +%H:%M:%S)), status $status; log in $LOG"
 exit $status

@@ -6,7 +6,7 @@ Docs: https://mint-dev.github.io/mint/dist.html.md"""
 
 # %% ../nbs/00b_dist.ipynb #cf5038d2
 from __future__ import annotations
-import contextlib, datetime, os
+import atexit, contextlib, datetime, os
 import torch
 import torch.distributed as dist
 
@@ -46,7 +46,12 @@ def init_distributed(timeout_s:int=1800, # how long a collective waits for a ran
     if not launched() or dist.is_initialized(): return world()
     if torch.cuda.is_available(): torch.cuda.set_device(local_device())
     dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo', timeout=datetime.timedelta(seconds=timeout_s))
+    atexit.register(_leave)  # a process that exits with its group still up can abort in Gloo's threads
     return world()
+
+def _leave():
+    "Leave the process group, if this process is in one."
+    if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/00b_dist.ipynb #e61b9630
 def shard(items, # a sequence
