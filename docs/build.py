@@ -119,7 +119,7 @@ def build(execute:bool=True):
     home = pages.pop('index'); nbs.pop('index')
     home.cells += toctrees(nbs)
     for name, nb in {'index': home, **pages}.items(): nbformat.write(nb, src/f'{name}.ipynb')
-    subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-E', '-b', 'html', '-c', str(DOCS), str(src), str(DOCS/'_build'/'html')], check=True)
+    subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-E', '-j', '2', '-b', 'html', '-c', str(DOCS), str(src), str(DOCS/'_build'/'html')], check=True)
     print(f"docs: {DOCS/'_build'/'html'/'index.html'}")
     return DOCS/'_build'/'html'
 

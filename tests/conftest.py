@@ -1,9 +1,40 @@
-import contextlib, io, subprocess, sys
+import contextlib, io, multiprocessing, os, subprocess, sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+# One CPU thread per process, set before torch is imported and inherited by every process the tests start: the
+# notebooks run in the background (below) beside the other tests, and torch's threads would spin on a busy 2-core machine.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
 import pytest, yaml
 from mint.data.synthetic import make_planted_world
 
 ROOT = Path(__file__).resolve().parent.parent
+NBS = sorted(p.name for p in (ROOT/'nbs').glob('*.ipynb'))
+EXEC = ROOT/'docs'/'_exec'
+
+_runs, _pool = {}, []
+
+def _start_notebooks()->dict:
+    "Start executing every notebook in a fresh kernel, two at a time, into docs/_exec: name -> Future."
+    sys.path.insert(0, str(ROOT/'tools'))
+    from run_notebooks import execute_to
+    EXEC.mkdir(parents=True, exist_ok=True)
+    for f in EXEC.glob('*.ipynb'): f.unlink()
+    _pool.append(ProcessPoolExecutor(3, mp_context=multiprocessing.get_context('spawn')))  # three fill the gaps of two cores best
+    biggest_first = sorted(NBS, key=lambda n: -(ROOT/'nbs'/n).stat().st_size)  # so that both kernels finish about together
+    return {nb: _pool[0].submit(execute_to, ROOT/'nbs'/nb, EXEC) for nb in biggest_first}
+
+def pytest_collection_finish(session):
+    "When the docs' tests are collected, start the notebooks' runs at once, so that they go on beside the other tests."
+    if any(i.nodeid.startswith('tests/test_docs.py') for i in session.items): _runs.update(_start_notebooks())
+
+def pytest_sessionfinish(session):
+    for p in _pool: p.shutdown(cancel_futures=True)
+
+@pytest.fixture(scope="session")
+def notebook_runs()->dict:
+    "Name -> Future of each notebook's run in a fresh kernel (see `pytest_collection_finish`)."
+    if not _runs: _runs.update(_start_notebooks())
+    return _runs
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
@@ -53,7 +84,7 @@ def pipe_config(root, name, **over):
              data={'pairs_dir': f'{name}/pairs', 'val_fraction': 0.25},
              mte={'layers': [1, 2], 'hidden_dim': 32, 'hidden_expansion': 4, 'edit_norm_cap': 5.0, 'steps': 10, 'batch_size': 8,
                   'editor_hidden': 32, 'checkpoint_every': 5, 'save_dir': f'{name}/mte'},
-             eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte']})
+             eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte'], 'max_new_tokens': 8, 'n_boot': 200})
     for k,v in over.items(): c[k] = {**c[k], **v}
     f = Path(root)/f'{name}.yaml'; f.write_text(yaml.safe_dump(c)); return f
 

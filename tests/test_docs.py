@@ -1,35 +1,23 @@
 """Every notebook runs in a fresh Jupyter kernel; the docs site builds from them and works in a real browser.
 
-This is the notebooks' test run in `make test`: each notebook runs once, here, flagged cells skipped as
-`nbdev-test` skips them (`tst_flags`), and a notebook that fails under it fails here. The runs write the executed
-notebooks (widget state included) to docs/_exec, which the site build then uses. Screenshots of the home and analysis pages go to tests/artifacts/."""
-import functools, http.server, multiprocessing, shutil, sys, threading, time, urllib.request
-from concurrent.futures import ProcessPoolExecutor
+This is the notebooks' test run in `make test`: each notebook runs once, flagged cells skipped as `nbdev-test`
+skips them (`tst_flags`), and a notebook that fails under it fails here. The runs start with the session, two at a
+time, beside the other tests (conftest's `notebook_runs`), and write the executed notebooks (widget state
+included) to docs/_exec, which the site build then uses. Screenshots of the home and analysis pages go to tests/artifacts/."""
+import functools, http.server, shutil, sys, threading, time, urllib.request
 from pathlib import Path
 import nbformat, pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT/'tools'), str(ROOT/'docs')]
-from run_notebooks import execute_to, one_thread
 import build as docs_build
 
-NBS = sorted(p.name for p in (ROOT/'nbs').glob('*.ipynb'))
-EXEC, ART = ROOT/'docs'/'_exec', ROOT/'tests'/'artifacts'
-
-@pytest.fixture(scope='session')
-def runs():
-    "Every notebook executing in a fresh kernel, two at a time (this machine's two cores): notebook -> its Future."
-    EXEC.mkdir(parents=True, exist_ok=True)
-    for f in EXEC.glob('*.ipynb'): f.unlink()
-    ex = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context('spawn'), initializer=one_thread)  # two threads each would spin
-    biggest_first = sorted(NBS, key=lambda n: -(ROOT/'nbs'/n).stat().st_size)  # so that both kernels finish about together
-    futures = {nb: ex.submit(execute_to, ROOT/'nbs'/nb, EXEC) for nb in biggest_first}
-    yield futures
-    ex.shutdown(cancel_futures=True)
+from conftest import NBS, EXEC
+ART = ROOT/'tests'/'artifacts'
 
 @pytest.mark.parametrize('nb', NBS)
-def test_notebook_runs_in_a_fresh_kernel(nb, runs):
-    out = nbformat.read(runs[nb].result(), as_version=4)  # raises CellExecutionError, naming the cell, on any error
+def test_notebook_runs_in_a_fresh_kernel(nb, notebook_runs):
+    out = nbformat.read(notebook_runs[nb].result(), as_version=4)  # raises CellExecutionError, naming the cell, on any error
     assert not [o for c in out.cells if c.cell_type == 'code' for o in c.get('outputs', []) if o.output_type == 'error']
 
 def test_every_notebook_has_a_sidebar_section_in_reading_order():
@@ -88,12 +76,12 @@ def browser():
     yield d
     d.quit()
 
-def _open(d, url):
+def _open(d, url, settle=0.5):
     d.get(url)
     for _ in range(100):
         if d.execute_script('return document.readyState') == 'complete': break
         time.sleep(0.05)
-    time.sleep(0.5)  # the widget manager renders after load
+    time.sleep(settle)  # the widget manager renders after load
     return [l for l in d.get_log('browser') if l['level'] == 'SEVERE']
 
 def test_every_page_loads_cleanly_and_its_sidebar_resolves(site, browser):
@@ -105,7 +93,7 @@ def test_every_page_loads_cleanly_and_its_sidebar_resolves(site, browser):
     assert [c.casefold() for c in captions] == [c.casefold() for c, _ in docs_build.SECTIONS], captions  # the theme shows them in capitals
     for url in links:
         assert urllib.request.urlopen(url).status == 200, url
-        assert not (errs := _open(browser, url)), (url, errs)
+        assert not (errs := _open(browser, url, settle=0.1)), (url, errs)  # the widget pages are checked, settled, below
         assert browser.find_element(By.CSS_SELECTOR, 'article h1').text, url
 
 @pytest.mark.parametrize('page', ['analysis', 'tutorial'])

@@ -44,15 +44,15 @@ def execute(nb_path, cwd=None, timeout=900, slow=False):
         if c.cell_type == 'code': c.outputs = _coalesce(c.outputs)
     return nb
 
-def one_thread():
-    "Make the kernels started from this process use one CPU thread each, so that two kernels share two cores without spinning."
-    import os
-    for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ[v] = '1'
-
-def execute_to(nb_path, out_dir, **kw)->Path:
+def execute_to(nb_path, out_dir, timeout=120, **kw)->Path:
     "Execute the notebook at `nb_path` (see `execute`) and write the result to `out_dir`; returns its path."
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    try: nb = execute(nb_path, timeout=timeout, **kw)
+    except (CellTimeoutError, DeadKernelError) as e:  # a kernel that stopped answering (seen once in ~20 parallel runs)
+        print(f"run_notebooks: {Path(nb_path).name}: {type(e).__name__}; running it once more", file=sys.stderr, flush=True)
+        nb = execute(nb_path, timeout=timeout, **kw)
     out = Path(out_dir)/Path(nb_path).name
-    nbformat.write(execute(nb_path, **kw), out)
+    nbformat.write(nb, out)
     return out
 
 def main():
