@@ -6,7 +6,8 @@
 
 Widget state is stored in the executed notebooks (nbclient's store_widget_state), so a docs page can show
 the widgets as they were. Streams are saved as a Jupyter front end shows them (progress bars collapsed).
-Cells flagged `#| cuda` are skipped on a machine without CUDA. Cells flagged `#| slow` (the real model's
+Cells flagged `#| cuda` are skipped on a machine without CUDA, and each notebook's closing hidden
+`nbdev_export()` cell is skipped (it would rewrite mint/ while other processes import it; `make export` exports). Cells flagged `#| slow` (the real model's
 tutorial: minutes of CPU) are skipped unless `--slow` is given, and keep the outputs saved in the notebook,
 which came from a real run with `--slow`."""
 import argparse, sys, time
@@ -28,11 +29,16 @@ def _coalesce(outputs):
         if o.output_type == 'stream': o.text = _render(o.text)
     return res
 
+def _exports(cell)->bool:
+    "Whether `cell` is a notebook's closing hidden `nbdev_export()`."
+    # it rewrites mint/ (unchanged: the sync check exports first) while other processes may be importing it
+    return 'nbdev_export()' in cell.source and '#| hide' in cell.source
+
 def execute(nb_path, cwd=None, timeout=900, slow=False):
     "The notebook at `nb_path`, executed in a fresh kernel with `cwd` as its working directory (default: its folder)."
     import torch
     nb = nbformat.read(nb_path, as_version=4)
-    skip = [c for c in nb.cells if c.cell_type == 'code' and '#| cuda' in c.source and not torch.cuda.is_available()]
+    skip = [c for c in nb.cells if c.cell_type == 'code' and ('#| cuda' in c.source and not torch.cuda.is_available() or _exports(c))]
     keep = [c for c in nb.cells if c.cell_type == 'code' and '#| slow' in c.source and not slow and c not in skip]
     saved = [(c.outputs, c.get('execution_count')) for c in keep]
     for c in skip + keep: c.cell_type = 'raw'
