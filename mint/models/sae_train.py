@@ -6,7 +6,7 @@ Docs: https://mint-dev.github.io/mint/models.sae_train.html.md"""
 
 # %% ../../nbs/13_models.sae_train.ipynb #31d33808
 from __future__ import annotations
-import contextlib, hashlib, importlib, inspect, io, itertools, json, shutil, tempfile, time, unittest.mock
+import contextlib, hashlib, importlib, inspect, io, itertools, json, os, shutil, tempfile, time, unittest.mock
 from pathlib import Path
 import torch
 from ..lm import capture_hidden, truncated
@@ -180,8 +180,9 @@ def _report(model, paths, settings, train, val, eos_id, seconds)->dict:
 
 # %% ../../nbs/13_models.sae_train.ipynb #89e4e0e8
 def sparsify_ddp()->bool:
-    "Whether sparsify's own DDP trains the SAEs: several ranks, each with a GPU."
-    return world()[1] > 1 and torch.cuda.is_available()
+    "Whether sparsify's own DDP trains the SAEs: several ranks in one machine, each with a GPU."
+    w = world()[1]
+    return w > 1 and torch.cuda.is_available() and int(os.environ.get("LOCAL_WORLD_SIZE", w)) == w
 
 def _train(model, tok, layers, out_dir, texts, n_tokens, seq_len, expansion_factor, k, lr, batch_size, val_tokens, seed, quiet, settings)->dict:
     "Train the SAEs of `settings` into `out_dir` (sharded across ranks if `sparsify_ddp()`); returns layer -> folder."
