@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from ..utils import atomic_write
 from .counterfactual_pairs import CounterfactualPair
 from .scenarios import Scenario, build_prompts, scenarios_digest
-from .store import write_store, store_progress, open_store, StoreError
+from .store import write_store, store_progress, open_store, StoreError, STORE_FORMAT, STORE_VERSION
 from ..lm import capture_hidden
 from ..dist import world, is_main, barrier, shard
 
@@ -232,7 +232,7 @@ def _top_manifest(out_dir, m:dict):
 
 def _begin(out_dir, meta:dict, n_ranks:int):
     "Mark the store at `out_dir` as begun by `n_ranks` processes and not complete."
-    _top_manifest(out_dir, dict(format="mint-pair-store", version=1, shards=[], pairs=[], complete=False, meta=meta, ranks=n_ranks))
+    _top_manifest(out_dir, dict(format=STORE_FORMAT, version=STORE_VERSION, shards=[], pairs=[], complete=False, meta=meta, ranks=n_ranks))
 
 # %% ../../nbs/12_data.generate.ipynb #1b7ec143
 def _merge_ranks(out_dir, n:int, batch_size:int, n_ranks:int, meta:dict)->dict:
