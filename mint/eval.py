@@ -21,8 +21,10 @@ from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
 __all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'kl_rows', 'Cond', 'conditions_for', 'At', 'window_at',
-           'EditContext', 'edit_fn', 'step_fn', 'render', 'layout', 'strata_resample', 'wilson', 'closed_gap',
-           'verdict', 'summarize', 'evaluate_behaviour', 'tune_scales', 'summary_table', 'plot_behaviour']
+           'EditContext', 'edit_fn', 'step_fn', 'render', 'layout', 'mask_positions', 'cache_kw', 'window_batch',
+           'teacher_forced', 'greedy_ids', 'answer_logprob', 'window_rows', 'scenario_scores', 'strata_resample',
+           'wilson', 'closed_gap', 'verdict', 'compare_conditions', 'summarize', 'evaluate_behaviour', 'tune_scales',
+           'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #2f3c26d0
 CONDITIONS = choices(Condition)
@@ -161,9 +163,9 @@ def _window(P:int, T:int, n_suf:list, n_ans:list, answer_edited:bool):
     return win, edit
 
 # %% ../nbs/14_eval.ipynb #bc36a12e
-def _positions(mask): return (mask.long().cumsum(-1) - 1).clamp(min=0)  # padding-aware, as `generate()` counts them
+def mask_positions(mask): return (mask.long().cumsum(-1) - 1).clamp(min=0)  # padding-aware, as `generate()` counts them
 
-def _cache_kw(model)->str:
+def cache_kw(model)->str:
     "The name of `model`'s key-value cache argument: `cache` (transformers 5) or `past_key_values` (4.x)."
     return "cache" if "cache" in inspect.signature(type(model).forward).parameters else "past_key_values"
 
@@ -172,11 +174,11 @@ def _cache_kw(model)->str:
 def _prefix_cache(model, ids, mask, C:int):
     "The key-value cache of the first `C` columns of the batch (None if there are none)."
     if C <= 0: return None
-    out = model(input_ids=ids[:, :C], attention_mask=mask[:, :C], position_ids=_positions(mask)[:, :C], use_cache=True)
-    return getattr(out, _cache_kw(model))
+    out = model(input_ids=ids[:, :C], attention_mask=mask[:, :C], position_ids=mask_positions(mask)[:, :C], use_cache=True)
+    return getattr(out, cache_kw(model))
 
 # %% ../nbs/14_eval.ipynb #911e9899
-def _batch(model, tok, prompts, answers, n_suf, answer_edited:bool, pre=None)->dict:
+def window_batch(model, tok, prompts, answers, n_suf, answer_edited:bool, pre=None)->dict:
     "Ids, mask, `P`, `C`, window, edit and suffix masks and the prefix cache of `prompts` followed by `answers`."
     ids, mask, P = layout(prompts, answers, tok.pad_token_id)
     n_ans, C = [len(a) for a in answers], P - max(max(n_suf), 2)
@@ -188,23 +190,23 @@ def _batch(model, tok, prompts, answers, n_suf, answer_edited:bool, pre=None)->d
 
 # %% ../nbs/14_eval.ipynb #d296d3dc
 @torch.no_grad()
-def _teacher_forced(model, b, fns:dict, hidden:bool=False):
+def teacher_forced(model, b, fns:dict, hidden:bool=False):
     "Window log-probs (N, V) of batch `b` with `fns` at its edit mask (and the model output, if `hidden`)."
     C = b["C"]
     with patch_hidden(model, fns, b["edit"][:, C:]):
-        out = model(input_ids=b["ids"][:, C:], attention_mask=b["mask"], position_ids=_positions(b["mask"])[:, C:], output_hidden_states=hidden,
-                    use_cache=b["pre"] is not None, **{_cache_kw(model): copy.deepcopy(b["pre"])})
+        out = model(input_ids=b["ids"][:, C:], attention_mask=b["mask"], position_ids=mask_positions(b["mask"])[:, C:], output_hidden_states=hidden,
+                    use_cache=b["pre"] is not None, **{cache_kw(model): copy.deepcopy(b["pre"])})
     lp = out.logits[b["win"][:, C:]].float().log_softmax(-1)
     return (lp, out) if hidden else lp
 
 # %% ../nbs/14_eval.ipynb #d72a7f19
 @torch.no_grad()
-def _greedy(model, tok, b, fns:dict, steps:dict|None, max_new_tokens:int)->list[list[int]]:
+def greedy_ids(model, tok, b, fns:dict, steps:dict|None, max_new_tokens:int)->list[list[int]]:
     "Greedy answer ids of batch `b`'s prompts, with `fns` at the suffix and `steps` at each generated token, cut at the end of the turn."
     C, P = b["C"], b["P"]
     with patch_hidden(model, fns, b["suf"][:, C:P], steps):
         gen = model.generate(input_ids=b["ids"][:, :P], attention_mask=b["mask"][:, :P], max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, **{_cache_kw(model): copy.deepcopy(b["pre"])})
+                             pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, **{cache_kw(model): copy.deepcopy(b["pre"])})
     stop = {tok.eos_token_id, tok.pad_token_id}
     return [row[:next((k for k,t in enumerate(row) if t in stop), len(row))] for row in gen[:, P:].tolist()]
 
@@ -213,7 +215,7 @@ def _targets(n_suf, ans):
     "The next token (N,) at each window position: the answer's tokens, -1 where there is none."
     return torch.cat([torch.tensor([-1] * (s - 1) + a + [-1], dtype=torch.long) for a,s in zip(ans, n_suf)])
 
-def _answer_logprob(lp, n_suf, ans):
+def answer_logprob(lp, n_suf, ans):
     "Per scenario, the summed log-probability (B,) of its answer's tokens under window log-probs `lp` (N, V)."
     tgt = _targets(n_suf, ans).to(lp.device)
     row = torch.cat([torch.full((s + len(a),), i) for i,(s,a) in enumerate(zip(n_suf, ans))]).to(lp.device)
@@ -230,15 +232,15 @@ def _hidden_at(out, layers, m)->dict:
 @torch.no_grad()
 def _with_tool(model, tok, prompts, n_suf, layers, answer_edited, max_answer_tokens, max_new_tokens)->dict:
     "The with-tool run of `prompts`: `full` and `ans` answers, window log-probs `lp`, hidden states `h_edit`, `h_suf`, `lp_ans`."
-    b0 = _batch(model, tok, prompts, [[]] * len(prompts), n_suf, False)
-    full = _greedy(model, tok, b0, {}, None, max_new_tokens)
-    b = _batch(model, tok, prompts, [a[:max_answer_tokens] for a in full], n_suf, answer_edited, pre=b0["pre"])
-    lp, out = _teacher_forced(model, b, {}, hidden=True)
+    b0 = window_batch(model, tok, prompts, [[]] * len(prompts), n_suf, False)
+    full = greedy_ids(model, tok, b0, {}, None, max_new_tokens)
+    b = window_batch(model, tok, prompts, [a[:max_answer_tokens] for a in full], n_suf, answer_edited, pre=b0["pre"])
+    lp, out = teacher_forced(model, b, {}, hidden=True)
     return dict(full=full, ans=b["ans"], lp=lp, h_edit=_hidden_at(out, layers, b["edit"][:, b["C"]:]),
-                h_suf=_hidden_at(out, layers, b["suf"][:, b["C"]:]), lp_ans=_answer_logprob(lp, n_suf, b["ans"]).cpu())
+                h_suf=_hidden_at(out, layers, b["suf"][:, b["C"]:]), lp_ans=answer_logprob(lp, n_suf, b["ans"]).cpu())
 
 # %% ../nbs/14_eval.ipynb #813cca11
-def _window_rows(n_al:list, n_suf:list)->tuple:
+def window_rows(n_al:list, n_suf:list)->tuple:
     "(row, last) (N,): each window position's scenario, and whether it is its prompt's last position."
     row = torch.cat([torch.full((n,), i) for i,n in enumerate(n_al)])
     last = torch.cat([torch.arange(n) == s - 1 for n,s in zip(n_al, n_suf)])
@@ -247,15 +249,15 @@ def _window_rows(n_al:list, n_suf:list)->tuple:
 # %% ../nbs/14_eval.ipynb #3f71e57c
 def _no_tool(model, tok, prompts, n_suf, wt:dict, S:int, answer_edited:bool)->dict:
     "The no-tool batch of `prompts` with the with-tool answers of `wt`, and `at`, `at_p`, `row`, `last` (N,) and `S`."
-    b = _batch(model, tok, prompts, wt["ans"], n_suf, answer_edited)
+    b = window_batch(model, tok, prompts, wt["ans"], n_suf, answer_edited)
     n_al = [s + len(a) for s,a in zip(n_suf, b["ans"])]
     b["at"], b["at_p"] = window_at(n_al, n_suf, S, answer_edited, wt["h_edit"]), window_at(n_suf, n_suf, S, False, wt["h_suf"])
-    b["row"], b["last"] = (t.to(model.device) for t in _window_rows(n_al, n_suf))
+    b["row"], b["last"] = (t.to(model.device) for t in window_rows(n_al, n_suf))
     b["S"] = S
     return b
 
 # %% ../nbs/14_eval.ipynb #07bc4dc9
-def _scores(kl, alp, row, last)->list[dict]:
+def scenario_scores(kl, alp, row, last)->list[dict]:
     "Per scenario `i`: `kl` (N,) averaged over its window (`row == i`) and at its `last` position, and its answer log-prob `alp[i]`."
     return [dict(kl_aligned=kl[row == i].mean().item(), kl_last=kl[(row == i) & last].item(), answer_logprob=alp[i].item())
             for i in range(len(alp))]
@@ -268,14 +270,14 @@ def _fns(c:Cond, ctx:EditContext, at:At)->dict:
 def _answers(model, tok, b, c:Cond, ctx:EditContext, max_new_tokens:int)->list[str]:
     "Greedy answers of the no-tool batch `b` under `c`, edited at the suffix and, for `GENERATED` conditions, at each generated token."
     steps = {l: step_fn(c, l, ctx, b["S"]) for l in c.layers} if c.base in GENERATED else None
-    ids = _greedy(model, tok, b, _fns(c, ctx, b["at_p"]), steps, max_new_tokens)
+    ids = greedy_ids(model, tok, b, _fns(c, ctx, b["at_p"]), steps, max_new_tokens)
     return [t.strip() for t in tok.batch_decode(ids, skip_special_tokens=True)]
 
 # %% ../nbs/14_eval.ipynb #a99e5720
 def _eval_cond(model, tok, b, c:Cond, ctx:EditContext, lp_w, max_new_tokens:int, text:bool)->list[dict]:
     "Per scenario of the no-tool batch `b` under `c`: KLs to the with-tool `lp_w` (N, V), answer log-prob, greedy answer if `text`."
-    lp = _teacher_forced(model, b, _fns(c, ctx, b["at"]))  # (N, V)
-    res = _scores(kl_rows(lp_w, lp), _answer_logprob(lp, b["n_suf"], b["ans"]).cpu(), b["row"], b["last"])
+    lp = teacher_forced(model, b, _fns(c, ctx, b["at"]))  # (N, V)
+    res = scenario_scores(kl_rows(lp_w, lp), answer_logprob(lp, b["n_suf"], b["ans"]).cpu(), b["row"], b["last"])
     texts = _answers(model, tok, b, c, ctx, max_new_tokens) if text else [None] * len(res)
     return [dict(r, text=t) for r,t in zip(res, texts)]
 
@@ -347,7 +349,7 @@ def _condition_summary(recs, c, idx):
     return m
 
 # %% ../nbs/14_eval.ipynb #d7cce594
-def _comparison(recs, ref, idx, a="mte"):
+def compare_conditions(recs, ref, idx, a="mte"):
     "The difference of the gaps closed, `a` minus `ref`, with paired intervals and verdicts."
     out = dict(condition=a, reference=ref)
     for k in ("last", "aligned"):
@@ -379,7 +381,7 @@ def summarize(recs:list, # per-scenario records from `_eval_batch`
     "Per condition, means, gaps closed and hit rates with intervals; and the MTE against each reference."
     idx = strata_resample([r["family"] for r in recs], n_boot, seed)
     return dict(conditions={c: _condition_summary(recs, c, idx) for c in names},
-                comparisons=[_comparison(recs, ref, idx, a) for a,ref in _pairs(names)], with_tool=_with_tool_summary(recs))
+                comparisons=[compare_conditions(recs, ref, idx, a) for a,ref in _pairs(names)], with_tool=_with_tool_summary(recs))
 
 # %% ../nbs/14_eval.ipynb #979e3985
 def _eval_all(model, tok, scenarios, mte, saes:dict, ms:dict, conds:list[Cond], batch_size:int, seed:int, desc:str, **kw)->list[dict]:
