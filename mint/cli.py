@@ -1,4 +1,4 @@
-"""Every console command: `mint-train` (and `scripts/train_mte.py`), `mint-pairs`, `mint-eval` and `mint-run`, with one error handler.
+"""Every console command: `mint-train` (and `scripts/train_mte.py`), `mint-pairs`, `mint-eval`, `mint-run` and `mint-blocking`, with one error handler.
 
 Docs: https://mint-dev.github.io/mint/cli.html.md"""
 
@@ -7,17 +7,19 @@ Docs: https://mint-dev.github.io/mint/cli.html.md"""
 # %% ../nbs/17_cli.ipynb #3edba179
 from __future__ import annotations
 import json, logging, signal, sys, time
+from collections import Counter
 from pathlib import Path
 import fire
 from .config import load_config
 from .train.train_mte import train_mte
 from .analysis import save_run_figures
-from .pipeline import STAGES, run_pipeline
-from .dist import init_distributed, where, world
+from .pipeline import STAGES, run_pipeline, shown, stage_model, stage_scenarios
+from .blocking import where_fact_enters, blocking_table, plot_blocking
+from .dist import barrier, init_distributed, is_main, say, where, world
 
 # %% auto #0
-__all__ = ['log', 'pairs_main', 'eval_main', 'run_main', 'run_command', 'main', 'stages_main', 'train_cli', 'pairs_cli',
-           'eval_cli', 'run_cli']
+__all__ = ['log', 'pairs_main', 'eval_main', 'run_main', 'run_command', 'main', 'stages_main', 'blocking_run', 'blocking_main',
+           'train_cli', 'pairs_cli', 'eval_cli', 'run_cli', 'blocking_cli']
 
 # %% ../nbs/17_cli.ipynb #915a8d35
 log = logging.getLogger('mint')
@@ -102,8 +104,53 @@ pairs_main = stages_main(("pairs",), "mint-pairs")
 eval_main = stages_main(("eval",), "mint-eval")
 run_main = stages_main(STAGES, "mint-run")
 
+# %% ../nbs/17_cli.ipynb #453b5d42
+def _per_family(scenarios:list, n:int)->list:
+    "The first `n` scenarios of each family, in their order."
+    seen, out = Counter(), []
+    for s in scenarios:
+        seen[s.family] += 1
+        if seen[s.family] <= n: out.append(s)
+    return out
+
+# %% ../nbs/17_cli.ipynb #97699fc8
+def _write_blocking(out:Path, wf:dict):
+    "Write `wf` to `out` as blocking.json, its table as blocking.md and its plot as blocking.png."
+    out.mkdir(parents=True, exist_ok=True)
+    (out/"blocking.json").write_text(json.dumps(wf, indent=1, ensure_ascii=False))
+    (out/"blocking.md").write_text(blocking_table(wf) + "\n")
+    plot_blocking(wf, out/"blocking.png")
+
+def blocking_run(config_path:str, # the run's YAML config (its model, scenarios and settings)
+                 split:str="train", # the scenarios: `train` or `test`
+                 per_family:int=25, # scenarios per family
+                 from_layers:list|None=None, # the first blocked layers; default every third and none
+                 out_dir:str|None=None, # default `blocking_<split>` beside `eval.out_dir`
+                )->dict:
+    "`where_fact_enters` on `per_family` scenarios of each family of `split`, written to `out_dir`."
+    c = load_config(config_path)
+    if split not in ("train", "test"): raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    model, tok = stage_model(c)
+    sc = _per_family(stage_scenarios(c)[split], per_family)
+    wf = where_fact_enters(model, tok, sc, from_layers, batch_size=c.eval.batch_size, max_new_tokens=c.eval.max_new_tokens,
+                           max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
+    out = Path(out_dir) if out_dir else Path(c.eval.out_dir).parent/f"blocking_{split}"
+    if is_main(): _write_blocking(out, dict(wf, split=split, config=str(config_path)))
+    barrier()
+    say(blocking_table(wf) + f"\n[mint] blocking: {shown(out/'blocking.md')}, {shown(out/'blocking.png')}")
+    return wf
+
+# %% ../nbs/17_cli.ipynb #cb6fc745
+def blocking_main(config_path:str="configs/smollm2.yaml", # the run's YAML config
+                  split:str="train", per_family:int=25, from_layers:list|None=None, out_dir:str|None=None,
+                  debug:bool=False, # show tracebacks
+                 ):
+    "Block attention from the answer to the tool's turns from each layer on; write the table to `out_dir`."
+    run_command("mint-blocking", lambda: blocking_run(config_path, split, per_family, from_layers, out_dir), debug)
+
 # %% ../nbs/17_cli.ipynb #bfdd336f
 def train_cli(): fire.Fire(main)  # mint-train
 def pairs_cli(): fire.Fire(pairs_main)  # mint-pairs
 def eval_cli(): fire.Fire(eval_main)  # mint-eval
 def run_cli(): fire.Fire(run_main)  # mint-run
+def blocking_cli(): fire.Fire(blocking_main)  # mint-blocking
