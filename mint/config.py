@@ -14,15 +14,17 @@ import yaml
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'LossImpl', 'Dtype', 'ModelDtype', 'Family', 'Condition', 'choices',
-           'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig', 'PairGenConfig', 'EvalConfig',
-           'MintConfig', 'ConfigError', 'config_from_dict', 'load_config']
+__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'Editor', 'Control', 'LossImpl', 'Dtype', 'ModelDtype', 'Family',
+           'Condition', 'choices', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig',
+           'PairGenConfig', 'EvalConfig', 'ToolConfig', 'MintConfig', 'ConfigError', 'config_from_dict', 'load_config']
 
 # %% ../nbs/00_config.ipynb #73d6268a
 Align = Literal["error", "last"]  # how `load_pairs` treats runs of different lengths
 PairAlign = Literal["suffix", "suffix+answer"]  # which positions of a live run are paired
 ValSplit = Literal["entity", "entity+phrasing", "random"]  # how validation pairs are held out
-Objective = Literal["spec", "residual"]  # what the MTE's edited state is (see `mint.models.mte`)
+Objective = Literal["spec", "residual", "kl"]  # what the MTE is trained to match (see `mint.models.mte`; "kl": `mint.train.kl`)
+Editor = Literal["mte", "tool"]  # the seed's `MechanisticToolEditor`, or the `ToolConditionedEditor`
+Control = Literal["zero", "swap", "hidden"]  # the tool-conditioned editor's controls (`mint.tool_eval`)
 LossImpl = Literal["auto", "fused", "reference"]
 Dtype = Literal["fp32", "bf16"]
 ModelDtype = Literal["float32", "bfloat16", "float16"]
@@ -67,7 +69,8 @@ class MTEConfig:
     edit_strength: float = 1.0  # the original's key: scale applied to edits at inference
     loss_impl: LossImpl = "auto"  # "reference" (the spec's dense decode), "fused" (exact, no (N, F) tensors) or "auto"
     dtype: Dtype = "fp32"  # "bf16": autocast the step in bfloat16, with fp32 master weights and bf16 SAE decoders
-    objective: Objective = "spec"  # "spec": the edited state is decode(phi + delta); "residual": h + delta @ W_dec
+    objective: Objective = "spec"  # "spec": the edited state is decode(phi + delta); "residual": h + delta @ W_dec; "kl": trained through the model
+    editor: Editor = "mte"  # "tool": the `ToolConditionedEditor` (objective "kl" only), set up by the `tool` section
 
 # %% ../nbs/00_config.ipynb #262fe648
 @patch(as_prop=True)
@@ -131,6 +134,16 @@ class EvalConfig:
     n_boot: int = 2000  # bootstrap resamples for the intervals
     task: list[str]|None = None  # the original's key (e.g. tau_bench): kept, not run by mint
 
+# %% ../nbs/00_config.ipynb #99dec387
+@dataclass
+class ToolConfig:
+    "The `kl` objective and the tool-conditioned editor (`mint.train.kl`, `mint.tool_eval`): read when `mte.objective` is `kl`."
+    heads: int = 4  # the cross-attention's heads
+    attn_dim: int = 128  # the cross-attention's total width
+    fact_weight: float = 4.0  # extra KL weight where the next token is one of the fact's
+    controls: list[Control] = field(default_factory=lambda: ["zero", "swap", "hidden"])  # evaluated beside the editor
+    hidden_lr: float|None = None  # the hidden-space control's learning rate (None: mte.lr)
+
 # %% ../nbs/00_config.ipynb #137a5bc8
 @dataclass
 class MintConfig:
@@ -144,6 +157,7 @@ class MintConfig:
     saes: SAETrainConfig = field(default_factory=SAETrainConfig)
     pairs: PairGenConfig = field(default_factory=PairGenConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    tool: ToolConfig = field(default_factory=ToolConfig)
     source: str|None = None  # the file this config came from (set by `load_config`)
 
 # %% ../nbs/00_config.ipynb #a0ab191b
@@ -276,10 +290,20 @@ def _check_eval(e:EvalConfig):
     yield from _at_least_1(e, 'eval', 'max_new_tokens seeds n_boot batch_size')
     if not (len(e.scales) > 0 and all(x > 0 for x in e.scales)): yield f"eval.scales: must be positive numbers, got {e.scales}"
 
+# %% ../nbs/00_config.ipynb #954b75d2
+def _check_tool(c:MintConfig):
+    "Problems with `mte.objective: kl`, `mte.editor` and the `tool` section of `c`."
+    t, m = c.tool, c.mte
+    if m.editor == "tool" and m.objective != "kl": yield f"mte.editor: 'tool' is trained with mte.objective 'kl', got {m.objective!r}"
+    if m.objective == "kl" and not c.model.name: yield "mte.objective: 'kl' trains through the model, so model.name must be set"
+    yield from _at_least_1(t, 'tool', 'heads attn_dim')
+    if t.heads >= 1 and t.attn_dim % t.heads: yield f"tool.attn_dim: {t.attn_dim} must divide evenly by tool.heads ({t.heads})"
+    if not t.fact_weight >= 0: yield f"tool.fact_weight: must be >= 0, got {t.fact_weight}"
+
 # %% ../nbs/00_config.ipynb #9b9a1da8
 def _validate(c:MintConfig):
     "Problems with the values of config `c`, one line each."
-    return [*_check_mte(c.mte), *_check_layers(c.mte), *_check_data(c.data), *_check_real_model(c), *_check_eval(c.eval)]
+    return [*_check_mte(c.mte), *_check_layers(c.mte), *_check_data(c.data), *_check_real_model(c), *_check_eval(c.eval), *_check_tool(c)]
 
 # %% ../nbs/00_config.ipynb #df5af3bc
 def _resolve(p, base): return str(p) if base is None or Path(p).is_absolute() else str((Path(base)/p).resolve())
@@ -303,7 +327,7 @@ def _default_sae_paths(c:MintConfig):
 
 # %% ../nbs/00_config.ipynb #4118ff18
 _sections = dict(data=DataConfig, mte=MTEConfig, model=ModelConfig, scenarios=ScenarioConfig, saes=SAETrainConfig,
-                 pairs=PairGenConfig, eval=EvalConfig)
+                 pairs=PairGenConfig, eval=EvalConfig, tool=ToolConfig)
 _scalars = dict(seed=int, run_name=str)
 _ignored = ('gpu', 'logging')
 

@@ -14,7 +14,8 @@ from .dist import barrier, init_distributed, is_main, local_device, say, stage, 
 
 # %% auto #0
 __all__ = ['log', 'STAGES', 'shown', 'device_of', 'stage_model', 'stage_scenarios', 'stage_saes', 'stage_pairs', 'seed_configs',
-           'stage_train', 'training_split', 'eval_report', 'stage_eval', 'run_pipeline']
+           'stage_train', 'training_split', 'eval_report', 'stage_eval', 'stage_train_kl', 'stage_eval_tool',
+           'run_pipeline']
 
 # %% ../nbs/15_pipeline.ipynb #32b9ca7e
 log = logging.getLogger("mint")
@@ -193,10 +194,10 @@ def _tuned(c:MintConfig, model, tok, val, mte, saes, train, names)->dict:
     return t
 
 # %% ../nbs/15_pipeline.ipynb #876f1517
-def _eval_settings(c:MintConfig, scenarios)->dict:
-    "What an evaluation depends on: the MTE checkpoints, the scenarios and every evaluation setting."
+def _eval_settings(c:MintConfig, scenarios, cks:list|None=None)->dict:
+    "What an evaluation depends on: the checkpoints `cks` (default: each seed's MTE), the scenarios and every evaluation setting."
     from mint.data.scenarios import scenarios_digest
-    cks = [Path(k.mte.save_dir)/"mte_final.pt" for k in seed_configs(c)]
+    cks = cks or [Path(k.mte.save_dir)/"mte_final.pt" for k in seed_configs(c)]
     return dict(mte=[[str(f), f.stat().st_size, f.stat().st_mtime_ns] for f in cks], scenarios=scenarios_digest(scenarios["test"] + scenarios["train"]),
                 align=c.pairs.align, max_answer_tokens=c.pairs.max_answer_tokens, seed=c.seed, pairs=str(c.data.pairs_dir),
                 data=c.to_dict()["data"], eval={k: v for k,v in c.to_dict()["eval"].items() if k != "out_dir"})
@@ -284,12 +285,100 @@ def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
     barrier()
     return ev
 
+# %% ../nbs/15_pipeline.ipynb #047fd7f5
+def _kl_editor(c:MintConfig, F:int):
+    "A new editor of feature width `F` for config `c`: a `ToolConditionedEditor`, or the seed's MTE (its edit applied the residual way)."
+    from mint.models.tool_editor import ToolConditionedEditor
+    from mint.models.mte import MechanisticToolEditor
+    m, t = c.mte, c.tool
+    if m.editor == "tool": return ToolConditionedEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, t.heads, t.attn_dim)
+    return MechanisticToolEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, objective="residual")
+
+def _kl_bases(c:MintConfig, saes:dict, hidden:bool)->dict:
+    "Layer -> basis: the SAEs, or `HiddenBasis` for the hidden-space control."
+    from mint.train.kl import HiddenBasis
+    return {l: HiddenBasis(c.mte.hidden_dim).to(device_of(c)) for l in c.mte.layers} if hidden else saes
+
+# %% ../nbs/15_pipeline.ipynb #824803ea
+def _kl_scenarios(c:MintConfig, scenarios:dict)->tuple:
+    "(the training scenarios the `kl` editor trains on, the validation scenarios): validation ones are `training_split`'s."
+    train, val = training_split(c, scenarios["train"])
+    held = {s.id for s in val}
+    return [s for s in scenarios["train"] if s.id not in held], val, train
+
+# %% ../nbs/15_pipeline.ipynb #7be259e9
+def _kl_train_one(c:MintConfig, model, tok, train_sc:list, saes:dict, hidden:bool)->Path:
+    "Train (or reuse) the `kl` editor of `c` (in hidden space if `hidden`); returns its `tool_editor_final.pt`."
+    from mint.train.kl import train_kl
+    from mint.data.scenarios import scenarios_digest
+    save = Path(c.mte.save_dir)/("hidden" if hidden else "")
+    key = dict(seed=c.seed, mte=c.to_dict()["mte"], tool=c.to_dict()["tool"], scenarios=scenarios_digest(train_sc), hidden=hidden)
+    f, keyf = save/"tool_editor_final.pt", save/"trained_on.json"
+    if f.exists() and keyf.exists() and json.loads(keyf.read_text()) == json.loads(json.dumps(key)):
+        say(f"[mint] {shown(f)} was trained with this config on these scenarios; not training again")
+        return f
+    torch.manual_seed(c.seed)
+    ed, m = _kl_editor(c, c.mte.hidden_dim if hidden else c.mte.feature_dim), c.mte
+    lr = c.tool.hidden_lr if hidden and c.tool.hidden_lr else m.lr
+    train_kl(model, tok, ed, _kl_bases(c, saes, hidden), train_sc, save, m.steps, m.batch_size, lr, c.tool.fact_weight, m.l2_penalty,
+             m.checkpoint_every, c.seed, c.pairs.max_answer_tokens, c.eval.max_new_tokens)
+    keyf.write_text(json.dumps(key))
+    return f
+
+# %% ../nbs/15_pipeline.ipynb #f873a694
+def stage_train_kl(c:MintConfig, model, tok, scenarios:dict, saes:dict)->Path:
+    "Train the `kl` editor of `c` and, if `tool.controls` asks, its hidden-space control; returns the editor's path."
+    if world()[1] > 1: raise NotImplementedError("mte.objective 'kl' trains in one process; run it without torchrun")
+    train_sc = _kl_scenarios(c, scenarios)[0]
+    say(f"[mint] training the {c.mte.editor} editor through the model on {len(train_sc)} scenarios (objective kl)")
+    f = _kl_train_one(c, model, tok, train_sc, saes, False)
+    if "hidden" in c.tool.controls: _kl_train_one(c, model, tok, train_sc, saes, True)
+    return f
+
+# %% ../nbs/15_pipeline.ipynb #be16dcd7
+def _kl_arms(c:MintConfig, saes:dict)->list:
+    "The `ToolArm`s of `c`: its editor, then the controls of `tool.controls` that apply to it."
+    from mint.tool_eval import ToolArm
+    from mint.models.tool_editor import ToolConditionedEditor
+    from mint.models.mte import MechanisticToolEditor
+    load = ToolConditionedEditor.load if c.mte.editor == "tool" else MechanisticToolEditor.load
+    ed, name, out = load(Path(c.mte.save_dir)/"tool_editor_final.pt", device_of(c)), c.mte.editor, []
+    out.append(ToolArm(name, ed, saes))
+    if c.mte.editor == "tool" and "zero" in c.tool.controls: out.append(ToolArm("tool_zero", ed, saes, zero=True))
+    if c.mte.editor == "tool" and "swap" in c.tool.controls: out.append(ToolArm("tool_swap", ed, saes, swap=True))
+    if "hidden" in c.tool.controls: out.append(ToolArm(f"{name}_hidden", load(Path(c.mte.save_dir)/"hidden"/"tool_editor_final.pt", device_of(c)), _kl_bases(c, saes, True)))
+    return out
+
+# %% ../nbs/15_pipeline.ipynb #55064115
+def _tool_settings(c:MintConfig, scenarios)->dict:
+    "What the tool evaluation depends on: the editors' checkpoints, the scenarios and the settings."
+    return dict(_eval_settings(c, scenarios, sorted(Path(c.mte.save_dir).glob("**/tool_editor_final.pt"))), tool=c.to_dict()["tool"])
+
+def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
+    "Evaluate the `kl` editor and its controls on the test scenarios; writes tool_eval.json and tool_eval.md to `eval.out_dir`."
+    from mint.tool_eval import evaluate_tool, tool_table
+    from mint.train.train_mte import mean_shift
+    out, settings = Path(c.eval.out_dir), _tool_settings(c, scenarios)
+    if (old := _cached_eval(out/"tool_eval.json", settings)) is not None: return old
+    arms, (_, val, train) = _kl_arms(c, saes), _kl_scenarios(c, scenarios)
+    tuned = _tuned(c, model, tok, val, arms[0].editor, saes, train, ("mean_shift_family",))
+    e = c.eval
+    et = evaluate_tool(model, tok, scenarios["test"], arms, mean_shift(train, c.mte.layers, by_family=True), tuned["chosen"]["mean_shift_family"],
+                       e.batch_size, c.pairs.max_answer_tokens, e.max_new_tokens, e.n_boot, c.seed)
+    et.update(tuning=tuned, settings=settings, layers=c.mte.layers)
+    if is_main():
+        out.mkdir(parents=True, exist_ok=True)
+        (out/"tool_eval.json").write_text(json.dumps(et, indent=1, ensure_ascii=False))
+        (out/"tool_eval.md").write_text(tool_table(et) + "\n")
+    barrier()
+    return et
+
 # %% ../nbs/15_pipeline.ipynb #31d4304c
 STAGES = ("model", "scenarios", "saes", "pairs", "train", "eval")
 
 def _load_inputs(c:MintConfig, t:_Timer, res:dict, stages):
     "Put the model, tokenizer, scenarios and SAEs into `res` when `stages` names them or a stage that needs them."
-    need_model = bool({"saes", "pairs", "eval"} & set(stages))
+    need_model = bool({"saes", "pairs", "eval"} & set(stages)) or ("train" in stages and c.mte.objective == "kl")
     if need_model or "model" in stages: res["model"], res["tok"] = t("model", stage_model, c)
     if need_model or "scenarios" in stages: res["scenarios"] = t("scenarios", stage_scenarios, c)
     if need_model: res["saes"] = t("saes", stage_saes, c, res["model"], res["tok"], res["scenarios"], bool({"saes", "pairs"} & set(stages)))
@@ -299,6 +388,20 @@ def _print_eval(c:MintConfig, ev:dict):
     "The evaluation's report and where it was written."
     say(eval_report(ev))
     say(f"[mint] evaluation: {shown(Path(c.eval.out_dir)/'eval.json')}, {shown(Path(c.eval.out_dir)/'eval.png')}")
+
+# %% ../nbs/15_pipeline.ipynb #72bde6b6
+def _print_tool_eval(c:MintConfig, et:dict):
+    "The tool evaluation's tables and where they were written."
+    from mint.tool_eval import tool_table
+    say(tool_table(et))
+    say(f"[mint] evaluation: {shown(Path(c.eval.out_dir)/'tool_eval.json')}, {shown(Path(c.eval.out_dir)/'tool_eval.md')}")
+
+def _train_eval(c:MintConfig, t:_Timer, res:dict, stages):
+    "Run the train and eval stages of `stages`: the seed's, or the `kl` objective's (`mte.objective: kl`)."
+    kl, ins = c.mte.objective == "kl", lambda: (c, res["model"], res["tok"], res["scenarios"], res["saes"])
+    if "train" in stages: res["mte"] = t("train", stage_train_kl, *ins()) if kl else t("train", stage_train, c)
+    if "eval" in stages: res["eval"] = t("eval", stage_eval_tool if kl else stage_eval, *ins())
+    if "eval" in stages: (_print_tool_eval if kl else _print_eval)(c, res["eval"])
 
 # %% ../nbs/15_pipeline.ipynb #16ca7e53
 def run_pipeline(config, # a MintConfig or the path of its YAML
@@ -310,9 +413,7 @@ def run_pipeline(config, # a MintConfig or the path of its YAML
     t, res = _Timer(), {}
     _load_inputs(c, t, res, stages)
     if "pairs" in stages: res["pairs"] = t("pairs", stage_pairs, c, res["model"], res["tok"], res["scenarios"], res["saes"])
-    if "train" in stages: res["mte"] = t("train", stage_train, c)
-    if "eval" in stages: res["eval"] = t("eval", stage_eval, c, res["model"], res["tok"], res["scenarios"], res["saes"])
-    if "eval" in stages: _print_eval(c, res["eval"])
+    _train_eval(c, t, res, stages)
     res["times"] = t.times
     barrier()
     return res

@@ -85,7 +85,7 @@ def pipe_config(root, name, **over):
              mte={'layers': [1, 2], 'hidden_dim': 32, 'hidden_expansion': 4, 'edit_norm_cap': 5.0, 'steps': 10, 'batch_size': 8,
                   'editor_hidden': 32, 'checkpoint_every': 5, 'save_dir': f'{name}/mte'},
              eval={'out_dir': f'{name}/eval', 'conditions': ['none', 'mean_shift', 'mte'], 'max_new_tokens': 8, 'n_boot': 200})
-    for k,v in over.items(): c[k] = {**c[k], **v}
+    for k,v in over.items(): c[k] = {**c.get(k, {}), **v}
     f = Path(root)/f'{name}.yaml'; f.write_text(yaml.safe_dump(c)); return f
 
 ONE = dict(scenarios={'n_train': 12, 'n_test': 3, 'out_dir': 'one/scenarios'}, pairs={'batch_size': 3, 'flush_pairs': 3}, mte={'dropout': 0.0})

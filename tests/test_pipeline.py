@@ -69,3 +69,26 @@ def test_bad_inputs_end_in_one_line(lm, one):
     assert code == 1 and "bad_scen.jsonl:1: missing field 'tool_name'" in err
     code, _, err = _here(("eval",), one_config(lm, 'noeval'))
     assert code == 1 and 'no trained MTE; run mint-train' in err
+
+def test_blocking_command_writes_its_table(lm, tmp_path):
+    "`mint-blocking` on the tiny model: blocking from every layer and from none, per family, written as JSON, markdown and a plot."
+    cfg = one_config(lm, 'blocking')
+    r = subprocess.run([str(BIN/'mint-blocking'), '--config_path', str(cfg), '--per_family', '1', '--from_layers', '[0,2,3]',
+                        '--out_dir', str(tmp_path/'b')], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    wf = json.loads((tmp_path/'b'/'blocking.json').read_text())
+    assert wf['from_layers'] == [0, 2, 3] and wf['n_scenarios'] == 4 and wf['split'] == 'train'
+    assert [r['family'] for r in wf['scenarios']] == ['weather', 'calculator', 'units', 'lookup']
+    assert (tmp_path/'b'/'blocking.md').read_text() in r.stdout and (tmp_path/'b'/'blocking.png').exists()
+    for s in wf['scenarios']:  # blocking from the last layer + 1 blocks nothing: the with-tool run's answer
+        assert s['blocked']['answer@3']['text'] == s['with_tool']['text']
+
+def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
+    "`mint-run` with `mte.objective: kl` and the tool editor: the editor, its hidden-space control, and the evaluation with every control."
+    cfg = one_config(lm, 'kl', mte={'objective': 'kl', 'editor': 'tool', 'steps': 2, 'checkpoint_every': 1, 'save_dir': 'kl/editor'},
+                     tool={'heads': 2, 'attn_dim': 8}, data={'pairs_dir': 'one/pairs'}, eval={'out_dir': 'kl/eval'})
+    r = _run('mint-run', cfg)
+    assert r.returncode == 0, r.stderr[-3000:]
+    et = json.loads((lm/'kl'/'eval'/'tool_eval.json').read_text())
+    assert et['conditions'] == ['none', 'mean_shift_family', 'tool', 'tool_zero', 'tool_hidden'] and et['swaps'] == ['tool_swap']
+    assert (lm/'kl'/'editor'/'hidden'/'tool_editor_final.pt').exists() and '| tool_swap |' in r.stdout

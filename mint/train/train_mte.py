@@ -414,6 +414,7 @@ def _share(loss, metrics:dict, mask)->tuple:
 def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->SimpleNamespace:
     "What a run of `config` holds: its data, SAEs, editor, optimizer, first step, metrics file, validation data and autocast."
     c, device = config.mte, _device()
+    if c.objective == "kl": raise ValueError(f"{config.source or 'config'}: mte.objective 'kl' trains through the model; run mint-run --config_path {config.source or '...'} (its train stage does)")
     if c.batch_size % world()[1]: raise ValueError(f"mte.batch_size: {c.batch_size} pairs cannot be shared evenly by {world()[1]} processes")
     set_seed(config.seed)
     train, val, no_h_no = _data(config, pairs_dir)
