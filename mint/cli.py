@@ -15,6 +15,7 @@ from .train.train_mte import train_mte
 from .analysis import save_run_figures
 from .pipeline import STAGES, run_pipeline, shown, stage_model, stage_scenarios
 from .blocking import where_fact_enters, blocking_table, plot_blocking
+from .data.scenarios import scenarios_digest
 from .dist import barrier, init_distributed, is_main, say, where, world
 
 # %% auto #0
@@ -132,10 +133,15 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
     if split not in ("train", "test"): raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     model, tok = stage_model(c)
     sc = _per_family(stage_scenarios(c)[split], per_family)
-    wf = where_fact_enters(model, tok, sc, from_layers, batch_size=c.eval.batch_size, max_new_tokens=c.eval.max_new_tokens,
-                           max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
     out = Path(out_dir) if out_dir else Path(c.eval.out_dir).parent/f"blocking_{split}"
-    if is_main(): _write_blocking(out, dict(wf, split=split, config=str(config_path)))
+    key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, max_new_tokens=c.eval.max_new_tokens,
+               max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
+    if (out/"blocking.json").exists() and (wf := json.loads((out/"blocking.json").read_text())).get("key") == key:
+        say(f"[mint] {shown(out/'blocking.json')} was made with these settings; not running again")
+    else:
+        wf = dict(where_fact_enters(model, tok, sc, from_layers, batch_size=c.eval.batch_size, max_new_tokens=c.eval.max_new_tokens,
+                                    max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed), split=split, key=key)
+        if is_main(): _write_blocking(out, wf)
     barrier()
     say(blocking_table(wf) + f"\n[mint] blocking: {shown(out/'blocking.md')}, {shown(out/'blocking.png')}")
     return wf

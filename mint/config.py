@@ -142,6 +142,7 @@ class ToolConfig:
     attn_dim: int = 128  # the cross-attention's total width
     fact_weight: float = 4.0  # extra KL weight where the next token is one of the fact's
     controls: list[Control] = field(default_factory=lambda: ["zero", "swap", "hidden"])  # evaluated beside the editor
+    copy: bool = True  # the editor also writes the attended tool features themselves, scaled per feature (see `mint.models.tool_editor`)
     hidden_lr: float|None = None  # the hidden-space control's learning rate (None: mte.lr)
 
 # %% ../nbs/00_config.ipynb #137a5bc8

@@ -291,7 +291,7 @@ def _kl_editor(c:MintConfig, F:int):
     from mint.models.tool_editor import ToolConditionedEditor
     from mint.models.mte import MechanisticToolEditor
     m, t = c.mte, c.tool
-    if m.editor == "tool": return ToolConditionedEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, t.heads, t.attn_dim)
+    if m.editor == "tool": return ToolConditionedEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, t.heads, t.attn_dim, t.copy)
     return MechanisticToolEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, objective="residual")
 
 def _kl_bases(c:MintConfig, saes:dict, hidden:bool)->dict:

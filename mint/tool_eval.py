@@ -6,9 +6,11 @@ Docs: https://mint-dev.github.io/mint/tool_eval.html.md"""
 
 # %% ../nbs/14c_tool_eval.ipynb #741b53aa
 from __future__ import annotations
+import dataclasses
 from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
+import matplotlib.pyplot as plt
 from .data.scenarios import answer_hit
 from .eval import (render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, window_at, window_rows, scenario_scores,
                        Cond, EditContext, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, strata_resample, wilson,
@@ -18,7 +20,7 @@ from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
 __all__ = ['COMPARE', 'swap_partners', 'ToolArm', 'arm_tool', 'arm_edits', 'arm_steps', 'tool_batch', 'summarize_tool',
-           'evaluate_tool', 'tool_table']
+           'evaluate_tool', 'tool_table', 'written_features', 'value_contrast', 'top_tokens', 'plot_value_contrast']
 
 # %% ../nbs/14c_tool_eval.ipynb #5710fcd9
 def swap_partners(scenarios:list)->dict:
@@ -187,3 +189,52 @@ def tool_table(et:dict)->str:
         rows.append(_r(c, *[_iv(et["families"][f]["conditions"][c]["hit_rate"], et["families"][f]["conditions"][c]["hit_rate_ci"]) for f in fams]))
     rows.append(_r("*with tool*", *[_iv(et["families"][f]["with_tool"]["hit_rate"], et["families"][f]["with_tool"]["hit_rate_ci"]) for f in fams]))
     return "\n".join(rows + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}."])
+
+# %% ../nbs/14c_tool_eval.ipynb #c1552f7b
+@torch.no_grad()
+def written_features(model, tok, editor, bases:dict, s, # the model, the editor, layer -> basis, a scenario
+                     tool_output:str|None=None, # the tool output fed to the editor (default: `s`'s own)
+                    )->dict:
+    "Layer -> the edit (F,) that `editor` writes at the last prompt position of `s`'s no-tool run, fed `tool_output`."
+    fed = dataclasses.replace(s, tool_output=tool_output) if tool_output is not None else s
+    tool = stack_tool(tool_features(model, tok, [fed], bases), [s.id], editor.layers)
+    p_no, _, n_suf = render(tok, [s])
+    b = window_batch(model, tok, p_no, [[]], n_suf, False)
+    rows, store = b["edit"][:, b["C"]:].nonzero()[:, 0], {l: [] for l in editor.layers}
+    teacher_forced(model, b, {l: edit_fn(editor, bases[l], l, (tool[0][l], tool[1]), rows, store=store[l]) for l in editor.layers})
+    return {l: d[0][-1].cpu() for l,d in store.items()}
+
+# %% ../nbs/14c_tool_eval.ipynb #a2478a17
+def value_contrast(model, tok, editor, bases:dict, s, # the model, the editor, layer -> basis, a scenario
+                   alt_output:str, # the same tool output with another value
+                   top:int=8)->dict:
+    "Layer -> the `top` features whose written amount differs most between `s`'s tool output and `alt_output`: (ids, own, alt)."
+    a, b = written_features(model, tok, editor, bases, s), written_features(model, tok, editor, bases, s, alt_output)
+    out = {}
+    for l in editor.layers:
+        ids = (a[l] - b[l]).abs().topk(min(top, len(a[l]))).indices
+        out[l] = dict(features=ids.tolist(), own=a[l][ids].tolist(), alt=b[l][ids].tolist())
+    return out
+
+# %% ../nbs/14c_tool_eval.ipynb #4ad26a1b
+@torch.no_grad()
+def top_tokens(model, tok, basis, f:int, k:int=5)->list[str]:
+    "The `k` tokens that feature `f`'s decoder direction promotes most, read through the final norm and the unembedding."
+    logits = model.lm_head(model.model.norm(basis.W_dec[f].to(model.dtype).to(model.device)[None]))[0]
+    return [tok.decode([i]) for i in logits.topk(k).indices.tolist()]
+
+# %% ../nbs/14c_tool_eval.ipynb #a1e25575
+def plot_value_contrast(vc:dict, layer:int, labels:tuple=("own value", "other value"), names:dict|None=None, path=None):
+    "Bars of the written amounts of `vc[layer]`'s features under both tool outputs; `names` labels features (id -> text)."
+    v = vc[layer]
+    x = torch.arange(len(v["features"])).float()
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(x)), 3.2))
+    ax.bar(x - 0.2, v["own"], 0.4, label=labels[0])
+    ax.bar(x + 0.2, v["alt"], 0.4, label=labels[1])
+    ax.set_xticks(x, [f"{f}\n{(names or {}).get(f, '')}" for f in v["features"]], fontsize=7)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set(ylabel="written amount (delta)", title=f"layer {layer}: the features whose edit depends on the tool's value")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=110)
+    return fig

@@ -82,6 +82,9 @@ def test_blocking_command_writes_its_table(lm, tmp_path):
     assert (tmp_path/'b'/'blocking.md').read_text() in r.stdout and (tmp_path/'b'/'blocking.png').exists()
     for s in wf['scenarios']:  # blocking from the last layer + 1 blocks nothing: the with-tool run's answer
         assert s['blocked']['answer@3']['text'] == s['with_tool']['text']
+    again = subprocess.run([str(BIN/'mint-blocking'), '--config_path', str(cfg), '--per_family', '1', '--from_layers', '[0,2,3]',
+                            '--out_dir', str(tmp_path/'b')], capture_output=True, text=True)
+    assert again.returncode == 0 and 'not running again' in again.stdout
 
 def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
     "`mint-run` with `mte.objective: kl` and the tool editor: the editor, its hidden-space control, and the evaluation with every control."

@@ -48,16 +48,29 @@ def forward(self:ToolAttention, phi, # (N, F) the edited positions' features
     v = self.v(tool).view(*tool.shape[:2], self.heads, -1)[rows]  # (N, n, H, dh)
     return torch.einsum('nht,nthd->nhd', self.weights(phi, tool, tool_mask, rows), v).reshape(len(phi), self.dim)
 
+# %% ../../nbs/05b_models.tool_editor.ipynb #0eeb11ac
+@patch
+def pooled(self:ToolAttention, phi, tool, tool_mask, rows):
+    "The tool features (N, F) each position reads: its row's tool tokens' features, weighted by the heads' mean attention."
+    w = self.weights(phi, tool, tool_mask, rows).mean(1)  # (N, n)
+    out = tool.new_zeros(len(phi), tool.shape[-1])
+    for b in rows.unique().tolist():
+        m = rows == b
+        out[m] = w[m] @ tool[b]  # (k, n) @ (n, F)
+    return out
+
 # %% ../../nbs/05b_models.tool_editor.ipynb #54ddcda9
 class _LayerEditor(nn.Module):
     "One layer's editor: features and tool reading to a (…, F) edit."
-    def __init__(self, F:int, H:int, heads:int, dim:int, p:float):
+    def __init__(self, F:int, H:int, heads:int, dim:int, p:float, copy:bool=False):
         super().__init__()
         self.inp, self.norm, self.att, self.read = nn.Linear(F, H), nn.LayerNorm(H), ToolAttention(F, heads, dim), nn.Linear(dim, H)
         self.mlp = nn.Sequential(nn.GELU(), nn.Dropout(p), nn.Linear(H, H), nn.GELU(), nn.Linear(H, F))
         nn.init.zeros_(self.mlp[-1].weight); nn.init.zeros_(self.mlp[-1].bias)
+        self.gain = nn.Parameter(torch.zeros(F)) if copy else None
     def forward(self, phi, tool, tool_mask, rows):
-        return self.mlp(self.norm(self.inp(phi)) + self.read(self.att(phi, tool, tool_mask, rows)))
+        d = self.mlp(self.norm(self.inp(phi)) + self.read(self.att(phi, tool, tool_mask, rows)))
+        return d + self.gain * self.att.pooled(phi, tool, tool_mask, rows) if self.gain is not None else d
 
 # %% ../../nbs/05b_models.tool_editor.ipynb #589db5ab
 class ToolConditionedEditor(nn.Module):
@@ -68,12 +81,13 @@ class ToolConditionedEditor(nn.Module):
                  edit_norm_cap:float|None=None, # max L2 norm of a position's edit (None: no cap)
                  dropout:float=0.0, # dropout in the editors
                  heads:int=4, attn_dim:int=128, # the cross-attention's heads and total width
+                 copy:bool=False, # also write the attended tool features, scaled by a learned per-feature gain
                 ):
         super().__init__()
         self.layers, self.feature_dim, self.hidden_dim = [int(l) for l in layers], feature_dim, hidden_dim
-        self.edit_norm_cap, self.dropout, self.heads, self.attn_dim = edit_norm_cap, dropout, heads, attn_dim
+        self.edit_norm_cap, self.dropout, self.heads, self.attn_dim, self.copy = edit_norm_cap, dropout, heads, attn_dim, copy
         self.objective = "residual"  # the edit is h + delta @ W_dec (see `mint.models.mte`)
-        self.editors = nn.ModuleDict({str(l): _LayerEditor(feature_dim, hidden_dim, heads, attn_dim, dropout) for l in self.layers})
+        self.editors = nn.ModuleDict({str(l): _LayerEditor(feature_dim, hidden_dim, heads, attn_dim, dropout, copy) for l in self.layers})
 
 # %% ../../nbs/05b_models.tool_editor.ipynb #3be8c2b7
 @patch
@@ -98,7 +112,7 @@ def get_edit_magnitudes(self:ToolConditionedEditor, phi:dict, # layer -> (N, F)
     return {l: self.delta(l, p, tool[l], tool_mask, rows).norm(dim=-1) for l,p in phi.items()}
 
 # %% ../../nbs/05b_models.tool_editor.ipynb #30da57d3
-_META = ('layers', 'feature_dim', 'hidden_dim', 'edit_norm_cap', 'dropout', 'heads', 'attn_dim')
+_META = ('layers', 'feature_dim', 'hidden_dim', 'edit_norm_cap', 'dropout', 'heads', 'attn_dim', 'copy')
 
 @patch
 def checkpoint(self:ToolConditionedEditor):
@@ -114,8 +128,8 @@ def load(cls:ToolConditionedEditor, path, device=None):
     "The editor saved at `path` (a `tool_editor_*.pt` file or a training checkpoint), on `device`."
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except FileNotFoundError: raise FileNotFoundError(f"tool editor checkpoint not found: {path}") from None
-    if not isinstance(ck, dict) or ck.get('editor') != 'tool' or any(k not in ck for k in _META):
+    if not isinstance(ck, dict) or ck.get('editor') != 'tool' or any(k not in ck for k in _META if k != 'copy'):
         raise ValueError(f"{path}: not a ToolConditionedEditor checkpoint")
-    m = cls(**{k: ck[k] for k in _META})
+    m = cls(**{k: ck.get(k, False) for k in _META})  # checkpoints from before `copy` have none
     m.load_state_dict(ck['state_dict'])
     return m.to(device or 'cpu')

@@ -191,15 +191,16 @@ def with_tool_windows(model, tok, scenarios:list, answers:dict, batch_size:int=1
 
 # %% ../../nbs/14b_train.kl.ipynb #b457e21b
 def _checkpoint(editor, opt, step:int, settings:dict)->dict:
-    "A training checkpoint: the editor's, the optimizer's state, the step and the run's settings."
+    "A training checkpoint: the editor's, the optimizer's and the random generator's states, the step and the run's settings."
     ck = editor.checkpoint() if hasattr(editor, "checkpoint") else {"state_dict": editor.state_dict()}
-    return {**ck, "optimizer": opt.state_dict(), "step": step, "settings": settings}
+    return {**ck, "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "step": step, "settings": settings}
 
 def _resume(editor, opt, path, settings:dict)->int:
     "Load the checkpoint at `path` into `editor` and `opt`; its step. Refused when it was another run's."
     ck = torch.load(path, map_location="cpu", weights_only=True)
     if ck.get("settings") != settings: raise ValueError(f"{path}: a checkpoint of other settings ({ck.get('settings')}), not {settings}")
     editor.load_state_dict(ck["state_dict"]); opt.load_state_dict(ck["optimizer"])
+    torch.set_rng_state(ck["rng"])  # dropout continues as in the unbroken run
     return ck["step"]
 
 # %% ../../nbs/14b_train.kl.ipynb #22e6fb78
