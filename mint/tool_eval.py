@@ -181,10 +181,19 @@ def _compare_rows(et)->list:
     return rows + [_r(n, _iv(v["hit_fed"], v["hit_fed_ci"]), _iv(v["hit"], v["hit_ci"])) for n,v in s["swap"].items()]
 
 # %% ../nbs/14c_tool_eval.ipynb #fe991f7d
+def _family_rows(et)->list:
+    "Per family: each condition's gap closed at the last position, then each comparison's difference there."
+    fams, fc = list(et["families"]), lambda f, c: et["families"][f]["conditions"][c]
+    rows = ["", "**Gap closed at the last position, per family** (and the differences of the comparisons above)", "", *_hd("condition", *fams)]
+    rows += [_r(c, *[_iv(fc(f, c)["closed_last"], fc(f, c)["closed_last_ci"]) for f in fams]) for c in et["conditions"]]
+    for k,x in enumerate(et["summary"]["comparisons"]):
+        rows.append(_r(f"{x['condition']} − {x['reference']}", *[_diff(et["families"][f]["comparisons"][k]["last"]) for f in fams]))
+    return rows
+
 def tool_table(et:dict)->str:
-    "The tool editor's evaluation `et` as markdown: conditions, comparisons, swap test, hit rate per family."
+    "The tool editor's evaluation `et` as markdown: conditions, comparisons, swap test, per-family gaps and hit rates."
     fams = list(et["families"])
-    rows = _main_rows(et) + _compare_rows(et) + ["", "**Hit rate per family**", "", *_hd("condition", *fams)]
+    rows = _main_rows(et) + _compare_rows(et) + _family_rows(et) + ["", "**Hit rate per family**", "", *_hd("condition", *fams)]
     for c in et["conditions"]:
         rows.append(_r(c, *[_iv(et["families"][f]["conditions"][c]["hit_rate"], et["families"][f]["conditions"][c]["hit_rate_ci"]) for f in fams]))
     rows.append(_r("*with tool*", *[_iv(et["families"][f]["with_tool"]["hit_rate"], et["families"][f]["with_tool"]["hit_rate_ci"]) for f in fams]))
