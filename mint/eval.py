@@ -22,9 +22,9 @@ from .dist import all_gather, is_main, shard, unshard
 # %% auto #0
 __all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'kl_rows', 'Cond', 'conditions_for', 'At', 'window_at',
            'EditContext', 'edit_fn', 'step_fn', 'render', 'layout', 'mask_positions', 'cache_kw', 'window_batch',
-           'teacher_forced', 'greedy_ids', 'answer_logprob', 'window_rows', 'scenario_scores', 'strata_resample',
-           'wilson', 'closed_gap', 'verdict', 'compare_conditions', 'summarize', 'evaluate_behaviour', 'tune_scales',
-           'summary_table', 'plot_behaviour']
+           'teacher_forced', 'greedy_ids', 'answer_logprob', 'with_tool_run', 'window_rows', 'scenario_scores',
+           'strata_resample', 'wilson', 'closed_gap', 'verdict', 'compare_conditions', 'summarize',
+           'evaluate_behaviour', 'tune_scales', 'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #2f3c26d0
 CONDITIONS = choices(Condition)
@@ -230,7 +230,7 @@ def _hidden_at(out, layers, m)->dict:
     return {l: out.hidden_states[l + 1][m].float() for l in layers}  # hidden_states[l+1] is block l's output
 
 @torch.no_grad()
-def _with_tool(model, tok, prompts, n_suf, layers, answer_edited, max_answer_tokens, max_new_tokens)->dict:
+def with_tool_run(model, tok, prompts, n_suf, layers, answer_edited, max_answer_tokens, max_new_tokens)->dict:
     "The with-tool run of `prompts`: `full` and `ans` answers, window log-probs `lp`, hidden states `h_edit`, `h_suf`, `lp_ans`."
     b0 = window_batch(model, tok, prompts, [[]] * len(prompts), n_suf, False)
     full = greedy_ids(model, tok, b0, {}, None, max_new_tokens)
@@ -295,7 +295,7 @@ def _eval_batch(model, tok, batch, ctx:EditContext, conds:list[Cond], answer_edi
                 max_new_tokens:int, generate=True)->list[dict]:
     "Per-scenario records of `batch` under each condition of `conds`; greedy answers for those in `generate` (or all, or none)."
     p_no, p_wi, n_suf = render(tok, batch)
-    wt = _with_tool(model, tok, p_wi, n_suf, sorted(ctx.saes), answer_edited, max_answer_tokens, max_new_tokens)
+    wt = with_tool_run(model, tok, p_wi, n_suf, sorted(ctx.saes), answer_edited, max_answer_tokens, max_new_tokens)
     b = _no_tool(model, tok, p_no, n_suf, wt, ctx.ms[None][min(ctx.saes)].shape[0] - 1, answer_edited)
     recs = [_record(s, t, a) for s,t,a in zip(batch, tok.batch_decode(wt["full"], skip_special_tokens=True), wt["lp_ans"].tolist())]
     for c in conds:

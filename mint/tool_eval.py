@@ -12,7 +12,7 @@ import torch
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .data.scenarios import answer_hit
-from .eval import (render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, window_at, window_rows, scenario_scores,
+from .eval import (render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_at, window_rows, scenario_scores,
                        Cond, EditContext, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, strata_resample, wilson,
                        compare_conditions)
 from .train.kl import tool_features, stack_tool, edit_fn
@@ -60,14 +60,6 @@ def arm_steps(arm:ToolArm, tool:tuple, B:int)->dict:
     return {l: step(l) for l in arm.editor.layers}
 
 # %% ../nbs/14c_tool_eval.ipynb #f40400f7
-def _with_tool(model, tok, p_wi, n_suf, max_answer_tokens:int, max_new_tokens:int)->tuple:
-    "(full greedy answers, window answers, window log-probs (N, V), answer log-probs (B,)) of the with-tool prompts, as `mint.eval` runs them."
-    b0 = window_batch(model, tok, p_wi, [[]] * len(p_wi), n_suf, False)
-    full = greedy_ids(model, tok, b0, {}, None, max_new_tokens)
-    bw = window_batch(model, tok, p_wi, [a[:max_answer_tokens] for a in full], n_suf, True, pre=b0["pre"])
-    lp = teacher_forced(model, bw, {})
-    return full, bw["ans"], lp, answer_logprob(lp, n_suf, bw["ans"]).cpu()
-
 def _texts(tok, ids)->list[str]: return [t.strip() for t in tok.batch_decode(ids, skip_special_tokens=True)]
 
 # %% ../nbs/14c_tool_eval.ipynb #8fd34c84
@@ -94,7 +86,8 @@ def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenari
                max_answer_tokens:int=20, max_new_tokens:int=32)->list[dict]:
     "Per scenario of `batch`: the with-tool run and each condition's scores and greedy answer."
     p_no, p_wi, n_suf = render(tok, batch)
-    full, ans, lp_w, lp_ans = _with_tool(model, tok, p_wi, n_suf, max_answer_tokens, max_new_tokens)
+    wt = with_tool_run(model, tok, p_wi, n_suf, [], True, max_answer_tokens, max_new_tokens)  # as `mint.eval` runs it
+    full, ans, lp_w, lp_ans = wt["full"], wt["ans"], wt["lp"], wt["lp_ans"]
     b, ids, B = window_batch(model, tok, p_no, ans, n_suf, True), [s.id for s in batch], len(batch)
     n_al = [s + len(a) for s,a in zip(n_suf, ans)]
     row, last = window_rows(n_al, n_suf)
@@ -109,18 +102,18 @@ def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenari
         runs[a.name] = (arm_edits(a, tool, b["edit"][:, b["C"]:]), arm_edits(a, tool, b["suf"][:, b["C"]:b["P"]]), arm_steps(a, tool, B))
     for name,(fw, fs, st) in runs.items():
         res, texts = _score(model, tok, b, lp_w, fw, fs, st, row, last, max_new_tokens)
-        fed = [by for by in (partners.get(i) for i in ids)] if any(a.swap and a.name == name for a in arms) else None
+        fed = [partners[i] for i in ids] if any(a.swap and a.name == name for a in arms) else None
         for k,(rec, s, r, t) in enumerate(zip(recs, batch, res, texts)):
             rec[name] = dict(r, text=t, hit=_hit(s.answer, t))
             if fed: rec[name]["fed"] = fed[k]
     return recs
 
 # %% ../nbs/14c_tool_eval.ipynb #06213d71
-def _swap_summary(recs:list, name:str, idx)->dict:
-    "Hit rates of the swap arm `name`: against the fed value (`hit_fed`) and the scenario's own (`hit`), with intervals."
-    fed = {r["id"]: r for r in recs}
-    out = {}
-    for k,get in (("hit_fed", lambda r: _hit(fed[r[name]["fed"]]["expected"] if r[name]["fed"] in fed else None, r[name]["text"])), ("hit", lambda r: r[name]["hit"])):
+def _swap_summary(recs:list, name:str)->dict:
+    "Wilson hit rates of the swap arm `name`: against the fed value (`hit_fed`) and the scenario's own (`hit`)."
+    by_id, out = {r["id"]: r for r in recs}, {}
+    fed_hit = lambda r: _hit(by_id[r[name]["fed"]]["expected"] if r[name]["fed"] in by_id else None, r[name]["text"])
+    for k,get in (("hit_fed", fed_hit), ("hit", lambda r: r[name]["hit"])):
         v = [get(r) for r in recs]
         n, h = sum(x is not None for x in v), sum(bool(x) for x in v)
         out[k], *out[k + "_ci"] = wilson(h, n)
@@ -133,7 +126,7 @@ def summarize_tool(recs:list, names:list, swaps:list, n_boot:int=2000, seed:int=
     "`summarize` of the conditions `names`, the comparisons of `COMPARE` among them, and the swap arms' hit rates."
     s, idx = summarize(recs, names, n_boot, seed), strata_resample([r["family"] for r in recs], n_boot, seed)
     s["comparisons"] = [compare_conditions(recs, ref, idx, a) for a,ref in COMPARE if a in names and ref in names]
-    s["swap"] = {n: _swap_summary(recs, n, idx) for n in swaps}
+    s["swap"] = {n: _swap_summary(recs, n) for n in swaps}
     return s
 
 # %% ../nbs/14c_tool_eval.ipynb #03a1e07f
@@ -141,8 +134,10 @@ def evaluate_tool(model, tok, scenarios:list, arms:list, # the model, held-out s
                   ms:dict|None=None, ms_scale:float=1.0, batch_size:int=25, max_answer_tokens:int=20, max_new_tokens:int=32,
                   n_boot:int=2000, seed:int=0)->dict:
     "Records and summaries (overall and per family) of `arms`, `none` and the per-family mean shift on `scenarios`."
-    partners, tfs = swap_partners(scenarios), {}
-    for a in arms: tfs[a.name] = next((tfs[o.name] for o in arms if o.name in tfs and o.bases is a.bases), None) or tool_features(model, tok, scenarios, a.bases)
+    partners, feats = swap_partners(scenarios), {}
+    for a in arms:  # the tool features once per basis: the arms of one editor share them
+        if id(a.bases) not in feats: feats[id(a.bases)] = tool_features(model, tok, scenarios, a.bases)
+    tfs = {a.name: feats[id(a.bases)] for a in arms}
     mine = [tool_batch(model, tok, scenarios[i:i+batch_size], arms, tfs, partners, ms, ms_scale, max_answer_tokens, max_new_tokens)
             for i in tqdm(shard(range(0, len(scenarios), batch_size)), desc="evaluating the tool editor", unit="batch", disable=not is_main())]
     recs = [r for b in unshard(all_gather(mine)) for r in b]

@@ -80,8 +80,10 @@ def test_blocking_command_writes_its_table(lm, tmp_path):
     assert wf['from_layers'] == [0, 2, 3] and wf['n_scenarios'] == 4 and wf['split'] == 'train'
     assert [r['family'] for r in wf['scenarios']] == ['weather', 'calculator', 'units', 'lookup']
     assert (tmp_path/'b'/'blocking.md').read_text() in r.stdout and (tmp_path/'b'/'blocking.png').exists()
-    for s in wf['scenarios']:  # blocking from the last layer + 1 blocks nothing: the with-tool run's answer
+    for s in wf['scenarios']:  # blocking from the last layer + 1 blocks nothing: the with-tool run's answer and log-probability
         assert s['blocked']['answer@3']['text'] == s['with_tool']['text']
+        assert abs(s['blocked']['answer@3']['answer_logprob'] - s['with_tool']['answer_logprob']) < 1e-4
+    assert any(abs(s['blocked']['suffix+answer@0']['answer_logprob'] - s['with_tool']['answer_logprob']) > 1e-3 for s in wf['scenarios'])
     again = subprocess.run([str(BIN/'mint-blocking'), '--config_path', str(cfg), '--per_family', '1', '--from_layers', '[0,2,3]',
                             '--out_dir', str(tmp_path/'b')], capture_output=True, text=True)
     assert again.returncode == 0 and 'not running again' in again.stdout

@@ -54,13 +54,13 @@ def mte_edit(mte, sae, layer, strength:float=1.0, preserve_error:bool|None=None)
     return f
 
 # %% ../../nbs/10a_models.hooks.ipynb #7080082e
-def _layer_hook(fn, step, positions):
-    "A forward hook: `step` of the (B, 1, d) output of a one-token call, else `fn` of the output at `positions`."
-    @torch.no_grad()
+def _layer_hook(fn, step, positions, grad:bool=False):
+    "A forward hook: `step` of the (B, 1, d) output of a one-token call, else `fn` of the output at `positions`; with gradients if `grad`."
     def f(module, inputs, output):
         h = output[0] if isinstance(output, tuple) else output  # transformers 4.x hands a tuple, 5.x a tensor
-        if step is not None and h.shape[1] == 1: h = step(h).to(h.dtype)
-        elif fn is not None: h = _edit_hidden(h, fn, positions)
+        with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
+            if step is not None and h.shape[1] == 1: h = step(h).to(h.dtype)
+            elif fn is not None: h = _edit_hidden(h, fn, positions)
         return (h, *output[1:]) if isinstance(output, tuple) else h
     return f
 
@@ -75,11 +75,12 @@ def patch_hidden(model, # a Hugging Face causal LM (Llama-architecture: model.mo
                  fns:dict, # layer -> function of the selected hidden states, returning their replacement
                  positions=None, # None, a list of positions of each call, or a (B, T) bool mask
                  step_fns:dict|None=None, # layer -> function of (B, 1, d) hidden states, applied at each one-token call
+                 grad:bool=False, # keep the autograd graph through the edits (to train an editor through the model)
                 ):
     "Context manager: while active, `model`'s hidden states at each layer in `fns` are replaced by `fns[l]` of them."
     blocks, step_fns = decoder_layers(model), step_fns or {}
     for l in {*fns, *step_fns}: _check_layer(blocks, l)
-    handles = [blocks[l].register_forward_hook(_layer_hook(fns.get(l), step_fns.get(l), positions)) for l in sorted({*fns, *step_fns})]
+    handles = [blocks[l].register_forward_hook(_layer_hook(fns.get(l), step_fns.get(l), positions, grad)) for l in sorted({*fns, *step_fns})]
     try: yield model
     finally:
         for hd in handles: hd.remove()

@@ -7,19 +7,19 @@ Docs: https://mint-dev.github.io/mint/train.kl.html.md"""
 # %% ../../nbs/14b_train.kl.ipynb #ad3928a1
 from __future__ import annotations
 import copy, json, time
-from contextlib import contextmanager
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from ..utils import atomic_save
-from ..lm import capture_hidden, decoder_layers
+from ..lm import capture_hidden
+from ..models.hooks import patch_hidden
 from ..data.generate import pad_left
 from ..data.scenarios import scenarios_digest
 from ..models.tool_editor import ToolConditionedEditor
 from ..eval import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
 
 # %% auto #0
-__all__ = ['tool_message_ids', 'HiddenBasis', 'tool_features', 'stack_tool', 'edits_at', 'edit_delta', 'edit_fn', 'fact_tokens',
+__all__ = ['tool_message_ids', 'HiddenBasis', 'tool_features', 'stack_tool', 'edit_delta', 'edit_fn', 'fact_tokens',
            'window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
 
 # %% ../../nbs/14b_train.kl.ipynb #6a70a9df
@@ -75,26 +75,6 @@ def stack_tool(tf:dict, ids:list, # per scenario id, layer -> (n, F); the batch'
     feats = {l: torch.stack([pad(s[l]) for s in src]) for l in layers}
     return ({l: torch.zeros_like(f) for l,f in feats.items()} if zero else feats), mask
 
-# %% ../../nbs/14b_train.kl.ipynb #fe345040
-def _grad_hook(fn, mask):
-    "A forward hook that replaces the output at `mask` (B, T) by `fn` of it, with gradients."
-    def f(module, inputs, output):
-        h = output[0] if isinstance(output, tuple) else output
-        if h.shape[:2] != mask.shape: return output
-        h = h.clone()
-        h[mask] = fn(h[mask]).to(h.dtype)
-        return (h, *output[1:]) if isinstance(output, tuple) else h
-    return f
-
-@contextmanager
-def edits_at(model, fns:dict, mask):
-    "Context manager: `fns[l]` replaces layer `l`'s output at the positions of `mask` (B, T), with gradients."
-    blocks = decoder_layers(model)
-    hs = [blocks[l].register_forward_hook(_grad_hook(fn, mask.to(model.device))) for l,fn in fns.items()]
-    try: yield model
-    finally:
-        for h in hs: h.remove()
-
 # %% ../../nbs/14b_train.kl.ipynb #9226d466
 def edit_delta(editor, l:int, phi, tool, rows):
     "The edit (N, F) of `editor` at layer `l`: a `ToolConditionedEditor` reads `tool` ((B, n, F), (B, n)) for `rows` (N,)."
@@ -128,7 +108,7 @@ def window_weights(tok, n_suf:list, answers:list, expected:list, fact_weight:flo
 def _edited_window(model, b, fns:dict):
     "Window log-probs (N, V) of the no-tool batch `b` with `fns` at its edit mask, with gradients (the prefix cache has none)."
     C = b["C"]
-    with edits_at(model, fns, b["edit"][:, C:]):
+    with patch_hidden(model, fns, b["edit"][:, C:].to(model.device), grad=True):
         out = model(input_ids=b["ids"][:, C:], attention_mask=b["mask"], position_ids=mask_positions(b["mask"])[:, C:],
                     use_cache=b["pre"] is not None, **{cache_kw(model): copy.deepcopy(b["pre"])})
     lg = out.logits[b["win"][:, C:]]  # (N, V)
@@ -156,8 +136,8 @@ def kl_batch(model, tok, editor, bases:dict, # the frozen LM, the editor, layer 
 def batch_order(n:int, bs:int, seed:int, step:int)->list[int]:
     "The indices of step `step`'s batch of `bs` out of `n` items: a seeded permutation per epoch."
     pos = range(step * bs, (step + 1) * bs)
-    perm = lambda e: torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + e))
-    return [perm(p // n)[p % n].item() for p in pos]
+    perms = {e: torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100003 + e)) for e in {p // n for p in pos}}
+    return [perms[p // n][p % n].item() for p in pos]
 
 # %% ../../nbs/14b_train.kl.ipynb #a96f6344
 @torch.no_grad()
