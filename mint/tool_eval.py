@@ -15,7 +15,8 @@ from .data.scenarios import answer_hit
 from .eval import (render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_at, window_rows, scenario_scores,
                        Cond, EditContext, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, strata_resample, wilson,
                        compare_conditions)
-from .train.kl import tool_features, stack_tool, edit_fn
+from .train.kl import tool_features, stack_tool
+from .models.hooks import edit_fn
 from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0

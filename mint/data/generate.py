@@ -15,11 +15,12 @@ from .counterfactual_pairs import CounterfactualPair
 from .scenarios import Scenario, build_prompts, scenarios_digest
 from .store import write_store, store_progress, open_store, StoreError, STORE_FORMAT, STORE_VERSION
 from ..lm import capture_hidden
+from .sparse import to_sparse
 from ..dist import world, is_main, barrier, shard
 
 # %% auto #0
-__all__ = ['GenerateError', 'suffix_length', 'pad_left', 'greedy_answers', 'pairs_from_model', 'sae_digest', 'generate_pairs',
-           'batch_rows', 'rank_dir']
+__all__ = ['GenerateError', 'suffix_length', 'pad_left', 'greedy_answers', 'tool_message_ids', 'tool_run', 'pairs_from_model',
+           'sae_digest', 'generate_pairs', 'batch_rows', 'rank_dir']
 
 # %% ../../nbs/12_data.generate.ipynb #1e159b01
 class GenerateError(ValueError):
@@ -102,6 +103,32 @@ def _runs(model, tok, batch:list[Scenario], align:str, max_answer_tokens:int):
     no, wi = _forced(tok, texts, ans)
     return no, wi, [n + len(x) for n,x in zip(n_suf, ans)], n_suf, ans
 
+# %% ../../nbs/12_data.generate.ipynb #84e2930e
+def tool_message_ids(tok, s)->tuple:
+    "(ids, start, end): the tool message of scenario `s` rendered alone by the chat template, and where its output's tokens are."
+    msg = dict(role="tool", content=s.tool_output, tool_call_id="call0", name=s.tool_name)
+    text = tok.apply_chat_template([msg], tokenize=False)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    c0 = text.rindex(s.tool_output)
+    idx = [i for i,(a,b) in enumerate(enc["offset_mapping"]) if b > c0 and a < c0 + len(s.tool_output)]
+    return enc["input_ids"], idx[0], idx[-1] + 1
+
+# %% ../../nbs/12_data.generate.ipynb #8721bc6a
+@torch.no_grad()
+def tool_run(model, tok, scenarios:list[Scenario], # the LM, its tokenizer, and the scenarios
+             bases:dict, # layer -> SAE (or any basis with `encode`)
+            )->tuple:
+    "(layer -> (B, n, F) features of the scenarios' tool outputs run alone, their (B, n) mask, each output's token ids)."
+    runs = [tool_message_ids(tok, s) for s in scenarios]
+    ids, mask = pad_left([r[0] for r in runs], tok.pad_token_id)
+    hs = capture_hidden(model, ids.to(model.device), mask.to(model.device), layers=sorted(bases))
+    T, n = ids.shape[1], max(e - s for _,s,e in runs)
+    pos = torch.stack([T - len(r[0]) + r[1] + torch.arange(n).clamp(max=r[2] - r[1] - 1) for r in runs])  # (B, n)
+    tmask = torch.arange(n)[None] < torch.tensor([e - s for _,s,e in runs])[:, None]  # (B, n)
+    take = lambda h: h[torch.arange(len(runs))[:, None], pos.to(h.device)]  # (B, n, d)
+    feats = {l: (bases[l].encode(take(h).float()) * tmask[..., None].to(h.device)).cpu() for l,h in hs.items()}
+    return feats, tmask, [r[0][s:e] for r,(_,s,e) in zip(runs, runs)]
+
 # %% ../../nbs/12_data.generate.ipynb #c30af294
 def _hidden(model, seqs:list, pad_id:int, layers:list)->dict:
     "Hidden states {layer: (B, T, d)} of the left-padded `seqs`, stopped after the deepest of `layers`."
@@ -120,15 +147,23 @@ def _pair(s:Scenario, saes:dict, hn:dict, hw:dict, meta:dict)->CounterfactualPai
     return CounterfactualPair(enc(hn), enc(hw), hn, hw, tool_label=s.tool_name, metadata=meta, source=s.id)
 
 # %% ../../nbs/12_data.generate.ipynb #f6cd15d8
-def _batch_pairs(model, tok, batch:list[Scenario], saes:dict, align:str, max_answer_tokens:int):
+def _with_tool(p:CounterfactualPair, tok, feats:dict, tmask, ids:list, j:int)->CounterfactualPair:
+    "Pair `p` with row `j` of the tool run (`tool_run`): its `phi_tool` (sparse) and its tokens in the metadata."
+    p.phi_tool = {l: to_sparse(f[j, tmask[j]]) for l,f in feats.items()}
+    p.metadata['tool_tokens'] = tok.convert_ids_to_tokens(ids[j])
+    return p
+
+def _batch_pairs(model, tok, batch:list[Scenario], saes:dict, align:str, max_answer_tokens:int, tool_features:bool=False):
     "Yield the `CounterfactualPair` of each scenario in `batch`, from one padded forward pass per run."
     layers = sorted(saes)
     no, wi, n_al, n_suf, ans = _runs(model, tok, batch, align, max_answer_tokens)
     h_no, h_wi = _hidden(model, no, tok.pad_token_id, layers), _hidden(model, wi, tok.pad_token_id, layers)  # {l: (B, T, d)}
+    tool = tool_run(model, tok, batch, saes) if tool_features else None
     for j,s in enumerate(batch):
         n = n_al[j]
         hn, hw = {l: h_no[l][j, -n:].float() for l in layers}, {l: h_wi[l][j, -n:].float() for l in layers}  # {l: (n, d)}
-        yield _pair(s, saes, hn, hw, _meta(s, tok, wi[j], n, n_suf[j], ans[j], align))
+        p = _pair(s, saes, hn, hw, _meta(s, tok, wi[j], n, n_suf[j], ans[j], align))
+        yield _with_tool(p, tok, *tool, j) if tool else p
 
 # %% ../../nbs/12_data.generate.ipynb #c6c72d14
 def pairs_from_model(model, tok, # the LM and its tokenizer (left padding)
@@ -137,11 +172,12 @@ def pairs_from_model(model, tok, # the LM and its tokenizer (left padding)
                      align:str="suffix", # "suffix" or "suffix+answer"
                      batch_size:int=8, # scenarios per forward pass
                      max_answer_tokens:int=24, # length limit of the with-tool answer (suffix+answer)
+                     tool_features:bool=False, # also keep the tool output's features, run alone (`phi_tool`)
                     ):
     "Yield the `CounterfactualPair` of each scenario in `scenarios`."
     if align not in ("suffix", "suffix+answer"): raise GenerateError(f"align must be 'suffix' or 'suffix+answer', got {align!r}")
     for i in range(0, len(scenarios), batch_size):
-        yield from _batch_pairs(model, tok, scenarios[i:i+batch_size], saes, align, max_answer_tokens)
+        yield from _batch_pairs(model, tok, scenarios[i:i+batch_size], saes, align, max_answer_tokens, tool_features)
 
 # %% ../../nbs/12_data.generate.ipynb #7a8c71f5
 def sae_digest(saes:dict)->str:
@@ -152,10 +188,11 @@ def sae_digest(saes:dict)->str:
     return h.hexdigest()[:16]
 
 # %% ../../nbs/12_data.generate.ipynb #8ebc7259
-def _store_meta(model, scenarios:list, saes:dict, align:str, max_answer_tokens:int, model_name)->dict:
-    "What makes a pair store: the model, the layers, the alignment, and hashes of the scenarios and of the SAEs."
+def _store_meta(model, scenarios:list, saes:dict, align:str, max_answer_tokens:int, model_name, tool_features:bool=False)->dict:
+    "What makes a pair store: the model, the layers, the alignment, hashes of the scenarios and of the SAEs, and whether it holds `phi_tool`."
     return dict(model=model_name or getattr(model, "name_or_path", type(model).__name__), layers=sorted(saes), align=align,
-                scenarios=scenarios_digest(scenarios), n=len(scenarios), max_answer_tokens=max_answer_tokens, saes=sae_digest(saes))
+                scenarios=scenarios_digest(scenarios), n=len(scenarios), max_answer_tokens=max_answer_tokens, saes=sae_digest(saes),
+                **({'tool_features': True} if tool_features else {}))  # absent when off: stores made before it are reused
 
 def _differing(old, new:dict)->list[str]:
     "The keys whose values differ between the stored meta `old` and `new`; `['everything']` when `old` is no dict."
@@ -191,7 +228,7 @@ def _write(model, tok, scenarios, saes, out_dir, align, batch_size, max_answer_t
     if prog and prog["complete"]: return
     start = prog["n_pairs"] if prog else 0
     with tqdm(total=len(scenarios), initial=start, desc=desc, unit="pair", disable=not is_main()) as pbar:
-        pairs = pairs_from_model(model, tok, scenarios[start:], saes, align, batch_size, max_answer_tokens)
+        pairs = pairs_from_model(model, tok, scenarios[start:], saes, align, batch_size, max_answer_tokens, meta.get("tool_features", False))
         every = max(1, round(flush_pairs / batch_size)) * batch_size  # whole batches: a resumed run batches as an unbroken one
         write_store(_counted(pairs, pbar), out_dir, shard_pairs=every, overwrite=overwrite, total=0, resume=True, meta=meta)
 
@@ -204,9 +241,10 @@ def generate_pairs(model, tok, scenarios:list[Scenario], saes:dict,
                    model_name:str|None=None, # recorded in the store's meta
                    overwrite:bool=False, # start again even if a store is there
                    flush_pairs:int=32, # pairs per shard (rounded to whole batches), so a stopped run loses at most this many
+                   tool_features:bool=False, # also store each tool output's features, run alone (`phi_tool`)
                   ):
     "Write the pairs of `scenarios` to a pair store at `out_dir`, resuming an unfinished one; returns the opened store."
-    meta = _store_meta(model, scenarios, saes, align, max_answer_tokens, model_name)
+    meta = _store_meta(model, scenarios, saes, align, max_answer_tokens, model_name, tool_features)
     args = (model, tok, scenarios, saes, out_dir, align, batch_size, max_answer_tokens, overwrite, flush_pairs, meta)
     if world()[1] > 1: _write_sharded(*args)
     else:

@@ -35,6 +35,7 @@ class CounterfactualPair:
     tool_label: str = ""  # the tool's name; training never reads it
     metadata: dict = field(default_factory=dict)  # free-form: query, tool output, token strings...
     source: str|None = field(default=None, repr=False)  # the file it was read from, for error messages
+    phi_tool: dict|None = field(default=None, repr=False)  # optional: layer -> (n, F) features of the tool output's n tokens, run alone
 
     @property
     def layers(self): return sorted(self.phi_no_tool)
@@ -77,22 +78,32 @@ def _check_layer(p:CounterfactualPair, l:int, src):
     for k,t in zip(PAIR_KEYS, (pn,pw,hn,hw)):
         if not torch.isfinite(t.val if isinstance(t, SparsePhi) else t).all(): raise PairError(f"{src}: {k}[{l}] holds NaN or inf")
 
+def _check_tool(p:CounterfactualPair, src):
+    "Raise `PairError` unless `p.phi_tool` has the pair's layers, its feature width, and finite values."
+    if set(p.phi_tool) != set(p.phi_no_tool): raise PairError(f"{src}: 'phi_tool' has layers {sorted(p.phi_tool)} but phi_no_tool has {sorted(p.phi_no_tool)}")
+    for l,t in p.phi_tool.items():
+        if t.shape[-1] != p.phi_no_tool[l].shape[-1]: raise PairError(f"{src}: layer {l}: phi_tool has F={t.shape[-1]} but phi_no_tool has F={p.phi_no_tool[l].shape[-1]}")
+        if not len(t): raise PairError(f"{src}: phi_tool[{l}] has no tokens")
+        if not torch.isfinite(t.val if isinstance(t, SparsePhi) else t).all(): raise PairError(f"{src}: phi_tool[{l}] holds NaN or inf")
+
 def _check_pair(p:CounterfactualPair):
     "Raise `PairError` unless the tensors of `p` agree in layers, sizes and finiteness."
     src, ls = p.source or '<pair>', set(p.phi_no_tool)
     for k in PAIR_KEYS[1:]:
         if set(getattr(p,k)) != ls: raise PairError(f"{src}: '{k}' has layers {sorted(getattr(p,k))} but phi_no_tool has {sorted(ls)}")
     for l in ls: _check_layer(p, l, src)
+    if p.phi_tool is not None: _check_tool(p, src)
 
 # %% ../../nbs/01a_data.pair.ipynb #4d4e9839
-def pair_from_dict(d:dict, # a pair as stored: the four layer dicts, `tool_label`, `metadata`
+def pair_from_dict(d:dict, # a pair as stored: the four layer dicts, `tool_label`, `metadata`, optionally `phi_tool`
                    source:str|None=None, # where it came from, named by errors
                   )->CounterfactualPair:
     "Build and check a `CounterfactualPair` from the dict a pair file holds."
     src = source or '<pair>'
     if not isinstance(d, dict): raise PairError(f"{src}: a pair file must hold a dict, got {type(d).__name__}")
     p = CounterfactualPair(*(layer_dict(d, k, src) for k in PAIR_KEYS), tool_label=str(d.get('tool_label') or ''),
-                           metadata=dict(d.get('metadata') or {}), source=source)
+                           metadata=dict(d.get('metadata') or {}), source=source,
+                           phi_tool=layer_dict(d, 'phi_tool', src) if d.get('phi_tool') is not None else None)
     _check_pair(p)
     return p
 
@@ -110,7 +121,7 @@ def align_pair(p:CounterfactualPair, # a checked pair
     if align not in choices(Align): raise ValueError(f"align must be {' or '.join(map(repr, choices(Align)))}, got {align!r}")
     T = min(T_no, T_with)
     trim = lambda dd: {l: t[-T:] for l,t in dd.items()}
-    return CounterfactualPair(*(trim(getattr(p,k)) for k in PAIR_KEYS), p.tool_label, {**p.metadata, 'aligned': 'last'}, p.source)
+    return CounterfactualPair(*(trim(getattr(p,k)) for k in PAIR_KEYS), p.tool_label, {**p.metadata, 'aligned': 'last'}, p.source, p.phi_tool)
 
 # %% ../../nbs/01a_data.pair.ipynb #8ca84f58
 _re_pair, _re_layer = re.compile(r'pair_(\d+)\.pt$'), re.compile(r'layer_(\d+)$')

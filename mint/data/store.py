@@ -62,6 +62,7 @@ class _Writer:
         self.shard_pairs, self.nbuf = shard_pairs, 0
         self.phi_dtype, self.h_dtype, self.meta, self.resumable = _DTYPES[phi_dtype], _DTYPES[h_dtype], meta, resumable
         self.pairs, self.shards, self.buf, self.ntok = [], [], {}, 0
+        self.tool, self.ntool = False, 0  # whether the pairs carry phi_tool, and its rows buffered
 
 # %% ../../nbs/01b_data.store.ipynb #82abbbae
 @patch
@@ -81,9 +82,16 @@ def add(self:_Writer, p:CounterfactualPair):
     "Buffer pair `p`; flush the shard once it holds `shard_tokens` tokens or `shard_pairs` pairs."
     T = p.lengths[0]
     if p.layers != self.layers: raise StoreError(f"{p.source}: has layers {p.layers}, the store has {self.layers}")
+    if (p.phi_tool is not None) != self.tool:
+        raise StoreError(f"{p.source}: {'has' if p.phi_tool is not None else 'has no'} phi_tool, but the store's pairs {'have' if self.tool else 'have none'}")
     for l in self.layers:
         for k in self.keys: self._buffer(k, l, getattr(p,k)[l].to('cpu'), f"{p.source or 'pair'} {k}[{l}]")
+        if self.tool: self._buffer('phi_tool', l, p.phi_tool[l].to('cpu'), f"{p.source or 'pair'} phi_tool[{l}]")
     self.pairs.append(dict(shard=len(self.shards), offset=self.ntok, length=T, tool_label=p.tool_label, metadata=p.metadata))
+    if self.tool:
+        n = len(p.phi_tool[self.layers[0]])
+        self.pairs[-1].update(tool_offset=self.ntool, tool_length=n)
+        self.ntool += n
     self.ntok, self.nbuf = self.ntok + T, self.nbuf + 1
     if self.ntok >= self.shard_tokens or (self.shard_pairs and self.nbuf >= self.shard_pairs): self.flush()
 
@@ -96,7 +104,7 @@ def flush(self:_Writer):
     tensors = _shard_tensors(self.buf)
     atomic_write(self.out/name, lambda tmp: save_file(tensors, tmp))
     self.shards.append(dict(file=name, n_tokens=self.ntok))
-    self.buf, self.ntok, self.nbuf = {}, 0, 0
+    self.buf, self.ntok, self.nbuf, self.ntool = {}, 0, 0, 0
     if self.resumable: self._manifest(complete=False)
 
 # %% ../../nbs/01b_data.store.ipynb #c36f7fed
@@ -106,7 +114,7 @@ def _manifest(self:_Writer, complete):
     pairs = [p for p in self.pairs if p['shard'] < len(self.shards)] if not complete else self.pairs
     m = dict(format=STORE_FORMAT, version=STORE_VERSION, layers=self.layers, d=self.d, F=self.F, keys=list(self.keys),
              phi_dtype=str(self.phi_dtype).split('.')[-1], h_dtype=str(self.h_dtype).split('.')[-1], index_dtype='int32',
-             shards=self.shards, pairs=pairs, complete=complete, meta=self.meta)
+             shards=self.shards, pairs=pairs, complete=complete, meta=self.meta, **({'tool': True} if self.tool else {}))
     atomic_write(self.out/'manifest.json', lambda tmp: Path(tmp).write_text(json.dumps(m)))
 
 # %% ../../nbs/01b_data.store.ipynb #6540ef1a
@@ -146,6 +154,7 @@ def _writer_for(p, out, keys, done, phi_dtype, h_dtype, shard_tokens, meta, resu
     "A `_Writer` for pairs like `p`, holding the shards and pairs of `done` when resuming."
     l0 = p.layers[0]
     w = _Writer(out, p.layers, p.h_with_tool[l0].shape[-1], p.phi_no_tool[l0].shape[-1], phi_dtype, h_dtype, keys, shard_tokens, meta, resume, shard_pairs)
+    w.tool = p.phi_tool is not None
     if done: w.shards, w.pairs = done['m']['shards'], done['m']['pairs']
     return w
 
@@ -264,7 +273,8 @@ def _pair(self:PairStore, j):
     for l in self.layers:
         for k in self.m['keys']: out[k][l] = self._read_phi(h, f"{l}.{k}", a, T) if k.startswith('phi') else h.get_slice(f"{l}.{k}")[a:a+T]
         if 'h_no_tool' not in self.m['keys']: out['h_no_tool'][l] = torch.full((T, self.d), float('nan'))
-    return CounterfactualPair(**out, tool_label=e['tool_label'], metadata=e['metadata'], source=f"{self.path}#{j}")
+    tool = {l: self._read_phi(h, f"{l}.phi_tool", e['tool_offset'], e['tool_length']) for l in self.layers} if self.m.get('tool') else None
+    return CounterfactualPair(**out, tool_label=e['tool_label'], metadata=e['metadata'], source=f"{self.path}#{j}", phi_tool=tool)
 
 # %% ../../nbs/01b_data.store.ipynb #fdacd84e
 @patch

@@ -9,9 +9,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 import torch
 from ..lm import decoder_layers
+from .tool_editor import ToolConditionedEditor
 
 # %% auto #0
-__all__ = ['edit_keeps_error', 'mte_edit', 'patch_hidden', 'apply_mte']
+__all__ = ['edit_keeps_error', 'mte_edit', 'edit_delta', 'edit_fn', 'patch_hidden', 'tool_edit', 'apply_mte']
 
 # %% ../../nbs/10a_models.hooks.ipynb #abd525bd
 def _where(h, positions):
@@ -51,6 +52,21 @@ def mte_edit(mte, sae, layer, strength:float=1.0, preserve_error:bool|None=None)
         phi = sae.encode(x)
         change = strength * (mte.delta(layer, phi) @ sae.W_dec)  # decode(phi + s·delta) − decode(phi): the decoder is affine
         return x + change if preserve_error else sae.decode(phi) + change
+    return f
+
+# %% ../../nbs/10a_models.hooks.ipynb #e5fe6d60
+def edit_delta(editor, l:int, phi, tool, rows):
+    "The edit (N, F) of `editor` at layer `l`: a `ToolConditionedEditor` reads `tool` ((B, n, F), (B, n)) for `rows` (N,)."
+    if isinstance(editor, ToolConditionedEditor): return editor.delta(l, phi, tool[0].to(phi.device), tool[1].to(phi.device), rows)
+    return editor.delta(l, phi)
+
+def edit_fn(editor, basis, l:int, tool, rows, strength:float=1.0, store:list|None=None):
+    "The function (N, d) -> (N, d) that adds `strength · delta @ W_dec` at layer `l`, `delta` read from the positions' features."
+    def f(h):
+        x = h.to(basis.W_dec.dtype)
+        d = edit_delta(editor, l, basis.encode(x), tool, rows)
+        if store is not None: store.append(d)
+        return x + strength * (d.to(x.dtype) @ basis.W_dec)
     return f
 
 # %% ../../nbs/10a_models.hooks.ipynb #7080082e
@@ -95,20 +111,43 @@ def _eval_mode(m):
     finally: m.train(was)
 
 # %% ../../nbs/10a_models.hooks.ipynb #23b5f4f9
+def tool_edit(editor, # a ToolConditionedEditor
+              sae, layer:int, # the layer's SAE, and the layer
+              tool:tuple, # (layer -> (B, n, F) features, (B, n) mask) of each row's tool output
+              positions=None, # the positions that `patch_hidden` edits (for a (B, T) mask, the rows of its N positions)
+              strength:float=1.0)->callable:
+    "A function of the selected hidden states, (N, d) under a mask or (B, T', d), that adds `editor`'s edit read from each row's tool output."
+    if layer not in tool[0]: raise KeyError(f"apply_mte: the tool features have no layer {layer} (they have {sorted(tool[0])})")
+    feats, tmask = tool[0][layer], tool[1]
+    def f(x):
+        if x.dim() == 2: return edit_fn(editor, sae, layer, (feats, tmask), positions.nonzero()[:, 0].to(x.device), strength)(x)
+        B, T = x.shape[:2]
+        rows = torch.arange(B, device=x.device).repeat_interleave(T)
+        return edit_fn(editor, sae, layer, (feats, tmask), rows, strength)(x.reshape(B * T, -1)).reshape(x.shape)
+    return f
+
+# %% ../../nbs/10a_models.hooks.ipynb #0c84e064
 @contextmanager
 def apply_mte(model, # a Hugging Face causal LM (Llama-architecture: model.model.layers)
-              mte, # a MechanisticToolEditor
+              mte, # a MechanisticToolEditor or a ToolConditionedEditor
               saes:dict, # layer -> SAE from `load_sae`
               layers=None, # the layers to edit (default: the MTE's)
               positions=None, # None, a list of positions of each forward call, or a (B, T) bool mask
               strength:float=1.0, # scale of the edit
               preserve_error:bool|None=None, # None: as the MTE's objective says; a contradicting choice is refused
               generated:bool=False, # also edit each token that generate() decodes (the one-token calls)
+              tool:tuple|None=None, # a ToolConditionedEditor's input: (layer -> (B, n, F), (B, n) mask), see `mint.train.kl`
              ):
     "Context manager: while active, `model`'s hidden states at `layers` carry the MTE's edit."
     layers, blocks = list(layers or mte.layers), decoder_layers(model)
     for l in layers:
         if l not in saes: raise KeyError(f"apply_mte: no SAE for layer {l}")
         _check_layer(blocks, l, "apply_mte: ")
-    fns = {l: mte_edit(mte, saes[l], l, strength, preserve_error) for l in layers}
-    with _eval_mode(mte), patch_hidden(model, fns, positions, fns if generated else None): yield model
+    reads_tool = isinstance(mte, ToolConditionedEditor)
+    if reads_tool and tool is None:
+        raise ValueError("apply_mte: a ToolConditionedEditor reads the tool output's features: pass tool=(layer -> (B, n, F), (B, n) mask), "
+                         "e.g. `stack_tool(tool_features(model, tok, scenarios, saes), ids, layers)` from mint.train.kl")
+    if reads_tool: edit_keeps_error(mte, preserve_error)  # it trains in the residual form: refuse preserve_error=False
+    fns = {l: tool_edit(mte, saes[l], l, tool, positions, strength) if reads_tool else mte_edit(mte, saes[l], l, strength, preserve_error) for l in layers}
+    steps = ({l: tool_edit(mte, saes[l], l, tool, None, strength) for l in layers} if reads_tool else fns) if generated else None
+    with _eval_mode(mte), patch_hidden(model, fns, positions, steps): yield model

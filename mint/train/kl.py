@@ -11,26 +11,14 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from ..utils import atomic_save
-from ..lm import capture_hidden
-from ..models.hooks import patch_hidden
-from ..data.generate import pad_left
+from ..models.hooks import patch_hidden, edit_fn
+from ..data.generate import tool_run
 from ..data.scenarios import scenarios_digest
-from ..models.tool_editor import ToolConditionedEditor
 from ..eval import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
 
 # %% auto #0
-__all__ = ['tool_message_ids', 'HiddenBasis', 'tool_features', 'stack_tool', 'edit_delta', 'edit_fn', 'fact_tokens',
-           'window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
-
-# %% ../../nbs/14b_train.kl.ipynb #6a70a9df
-def tool_message_ids(tok, s)->tuple:
-    "(ids, start, end): the tool message of scenario `s` rendered alone by the chat template, and where its output's tokens are."
-    msg = dict(role="tool", content=s.tool_output, tool_call_id="call0", name=s.tool_name)
-    text = tok.apply_chat_template([msg], tokenize=False)
-    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
-    c0 = text.rindex(s.tool_output)
-    idx = [i for i,(a,b) in enumerate(enc["offset_mapping"]) if b > c0 and a < c0 + len(s.tool_output)]
-    return enc["input_ids"], idx[0], idx[-1] + 1
+__all__ = ['HiddenBasis', 'tool_features', 'stack_tool', 'fact_tokens', 'window_weights', 'kl_batch', 'batch_order',
+           'with_tool_answers', 'with_tool_windows', 'train_kl']
 
 # %% ../../nbs/14b_train.kl.ipynb #2ad790e8
 class HiddenBasis:
@@ -38,19 +26,6 @@ class HiddenBasis:
     def __init__(self, d:int): self.W_dec = torch.eye(d)
     def encode(self, h): return h.to(self.W_dec.dtype)
     def to(self, device): self.W_dec = self.W_dec.to(device); return self
-
-# %% ../../nbs/14b_train.kl.ipynb #e4796b61
-@torch.no_grad()
-def _tool_chunk(model, tok, scenarios, bases:dict)->tuple:
-    "Layer -> (B, n, F) features of the tool outputs of `scenarios`, and their mask (B, n)."
-    runs = [tool_message_ids(tok, s) for s in scenarios]
-    ids, mask = pad_left([r[0] for r in runs], tok.pad_token_id)
-    hs = capture_hidden(model, ids.to(model.device), mask.to(model.device), layers=sorted(bases))
-    T, n = ids.shape[1], max(e - s for _,s,e in runs)
-    pos = torch.stack([T - len(r[0]) + r[1] + torch.arange(n).clamp(max=r[2] - r[1] - 1) for r in runs])  # (B, n)
-    tmask = torch.arange(n)[None] < torch.tensor([e - s for _,s,e in runs])[:, None]  # (B, n)
-    take = lambda h: h[torch.arange(len(runs))[:, None], pos.to(h.device)]  # (B, n, d)
-    return {l: (bases[l].encode(take(h).float()) * tmask[..., None].to(h.device)).cpu() for l,h in hs.items()}, tmask
 
 # %% ../../nbs/14b_train.kl.ipynb #bc71715c
 def tool_features(model, tok, scenarios:list, # the model and the scenarios
@@ -60,7 +35,7 @@ def tool_features(model, tok, scenarios:list, # the model and the scenarios
     out = {}
     for i in range(0, len(scenarios), batch_size):
         chunk = scenarios[i:i+batch_size]
-        feats, tmask = _tool_chunk(model, tok, chunk, bases)
+        feats, tmask, _ = tool_run(model, tok, chunk, bases)
         for j,s in enumerate(chunk): out[s.id] = {l: f[j, tmask[j]] for l,f in feats.items()}
     return out
 
@@ -74,21 +49,6 @@ def stack_tool(tf:dict, ids:list, # per scenario id, layer -> (n, F); the batch'
     pad = lambda f: torch.cat([f, f.new_zeros(n - len(f), f.shape[1])])
     feats = {l: torch.stack([pad(s[l]) for s in src]) for l in layers}
     return ({l: torch.zeros_like(f) for l,f in feats.items()} if zero else feats), mask
-
-# %% ../../nbs/14b_train.kl.ipynb #9226d466
-def edit_delta(editor, l:int, phi, tool, rows):
-    "The edit (N, F) of `editor` at layer `l`: a `ToolConditionedEditor` reads `tool` ((B, n, F), (B, n)) for `rows` (N,)."
-    if isinstance(editor, ToolConditionedEditor): return editor.delta(l, phi, tool[0].to(phi.device), tool[1].to(phi.device), rows)
-    return editor.delta(l, phi)
-
-def edit_fn(editor, basis, l:int, tool, rows, strength:float=1.0, store:list|None=None):
-    "The function (N, d) -> (N, d) that adds `strength · delta @ W_dec` at layer `l`, `delta` read from the positions' features."
-    def f(h):
-        x = h.to(basis.W_dec.dtype)
-        d = edit_delta(editor, l, basis.encode(x), tool, rows)
-        if store is not None: store.append(d)
-        return x + strength * (d.to(x.dtype) @ basis.W_dec)
-    return f
 
 # %% ../../nbs/14b_train.kl.ipynb #ccf66665
 def fact_tokens(tok, ans:list, expected:str|None)->list[bool]:
