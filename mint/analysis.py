@@ -18,10 +18,11 @@ from .data.sparse import SparsePhi, sparse_matmul, to_dense
 from .train.datasets import create_dataloader
 from .data.counterfactual_pairs import load_pairs
 from .train.train_mte import split_pairs
+from .models.tool_editor import ToolConditionedEditor
 
 # %% auto #0
-__all__ = ['LayerReport', 'edit_report', 'plot_edit_norms', 'plot_edit_heatmap', 'plot_top_features', 'plot_training_curves',
-           'save_figures', 'save_run_figures', 'EditExplorer']
+__all__ = ['LayerReport', 'batch_delta', 'edit_report', 'plot_edit_norms', 'pair_delta', 'plot_edit_heatmap', 'plot_top_features',
+           'plot_training_curves', 'save_figures', 'save_run_figures', 'EditExplorer']
 
 # %% ../nbs/08_analysis.ipynb #1f150087
 @dataclass
@@ -54,11 +55,25 @@ def _add_sse(a, s, phi, h, delta, m):
     a['sse_a'] += ((base + delta[m] @ s.W_dec - h)**2).sum().item()
     a['nd'] += h.numel()
 
+# %% ../nbs/08_analysis.ipynb #77d193e9
+def _no_tool(src)->ValueError:
+    "The error for a ToolConditionedEditor given pairs (named by `src`) without tool-output features."
+    return ValueError(f"{src}: has no phi_tool, the tool output's features that a ToolConditionedEditor reads; "
+                      "make the pairs with pairs.tool_features: true (generate_pairs(tool_features=True))")
+
+def batch_delta(mte, # a MechanisticToolEditor or a ToolConditionedEditor
+                l:int, b:dict, # the layer, and a batch from `collate_pairs`
+               ):
+    "The edit (B, T, F) of `mte` at layer `l` of batch `b`; a `ToolConditionedEditor` reads each pair's tool output."
+    if not isinstance(mte, ToolConditionedEditor): return mte.delta(l, b['phi_no_tool'][l])
+    if 'phi_tool' not in b: raise _no_tool("these pairs")
+    return mte.batch_delta(l, b['phi_no_tool'][l], b['phi_tool'][l], b['tool_mask'], b['mask'])
+
 # %% ../nbs/08_analysis.ipynb #13fe2081
 def _add_batch(a, mte, b, l, saes):
     "Add the edits `mte` makes at layer `l` of batch `b` to the running sums `a`."
     m, phi = b['mask'], b['phi_no_tool'][l]  # (B, T), (B, T, F)
-    delta = mte.delta(l, phi)  # (B, T, F)
+    delta = batch_delta(mte, l, b)  # (B, T, F)
     a['norms'].append(delta.norm(dim=-1)[m])
     a['abs'] += delta.abs()[m].sum(0)
     a['signed'] += delta[m].sum(0)
@@ -77,7 +92,7 @@ def _layer_report(l, a, cap, top_k, with_mse):
 
 # %% ../nbs/08_analysis.ipynb #bb2fb41f
 @torch.no_grad()
-def edit_report(mte, # a MechanisticToolEditor
+def edit_report(mte, # a MechanisticToolEditor or a ToolConditionedEditor
                 pairs_or_batch, # CounterfactualPairs, a PairStore, or a batch from `collate_pairs`
                 layers=None, # default: all the editor's layers
                 saes:dict|None=None, # layer -> SAE, for the reconstruction errors
@@ -107,6 +122,25 @@ def plot_edit_norms(report:dict, # from `edit_report`
     fig.tight_layout()
     return fig
 
+# %% ../nbs/08_analysis.ipynb #79bc79fa
+@torch.no_grad()
+def pair_delta(mte, pair, # an editor, and a CounterfactualPair
+               layer:int, # the layer
+               tool_from=None, # another pair whose tool output a ToolConditionedEditor reads instead of `pair`'s
+              ):
+    "The edit (T, F) of `mte` at `layer` of `pair`, in eval mode; a `ToolConditionedEditor` reads `tool_from`'s tool output if given, else `pair`'s."
+    was = mte.training
+    mte.eval()
+    try:
+        phi = pair.phi_no_tool[layer]
+        if not isinstance(mte, ToolConditionedEditor): return mte.delta(layer, phi)
+        src = pair if tool_from is None else tool_from
+        if src.phi_tool is None: raise _no_tool(src.source or 'the pair')
+        tool, x = src.phi_tool[layer], (to_dense(phi) if isinstance(phi, SparsePhi) else phi).float()
+        tool = (to_dense(tool) if isinstance(tool, SparsePhi) else tool).float()[None]  # (1, n, F)
+        return mte.delta(layer, x, tool, torch.ones(tool.shape[:2], dtype=torch.bool), torch.zeros(len(x), dtype=torch.long))
+    finally: mte.train(was)
+
 # %% ../nbs/08_analysis.ipynb #1e93ef52
 @torch.no_grad()
 def plot_edit_heatmap(mte, pair, # a CounterfactualPair
@@ -114,10 +148,8 @@ def plot_edit_heatmap(mte, pair, # a CounterfactualPair
                       token:int|None=None, # a token to mark
                      ):
     "Heatmap of per-token edit norms of `pair`, layers by tokens."
-    ls, was = list(layers or mte.layers), mte.training
-    mte.eval()
-    M = torch.stack([mte.delta(l, pair.phi_no_tool[l]).norm(dim=-1) for l in ls])  # (L, T)
-    mte.train(was)
+    ls = list(layers or mte.layers)
+    M = torch.stack([pair_delta(mte, pair, l).norm(dim=-1) for l in ls])  # (L, T)
     fig, ax = plt.subplots(figsize=(min(2 + 0.45*M.shape[1], 12), 1.2 + 0.45*len(ls)))
     im = ax.imshow(M.numpy(), aspect='auto', cmap='viridis', vmin=0)
     toks = pair.metadata.get('tokens')
@@ -179,39 +211,45 @@ def save_run_figures(config, # the run's `MintConfig`
 
 # %% ../nbs/08_analysis.ipynb #caf144cc
 class EditExplorer:
-    "An ipywidgets app to explore the edits of `mte` on `pairs`."
+    "An ipywidgets app to explore the edits of `mte` on `pairs`; for a `ToolConditionedEditor`, also fed another pair's tool output."
     def __init__(self, mte, pairs, saes:dict|None=None, k:int=8):
         self.mte, self.pairs, self.saes, self.k = mte, pairs, saes, k
         self.report = edit_report(mte, pairs, saes=saes)
         self.layer = W.Dropdown(options=mte.layers, description='layer')
         self.pair = W.IntSlider(0, 0, len(pairs) - 1, description='pair')
         self.token = W.IntSlider(0, 0, pairs[0].lengths[0] - 1, description='token')
+        self.tool_from = W.IntSlider(-1, -1, len(pairs) - 1, description='tool from')  # -1: the pair's own tool output
         self.out, self.table = W.Output(), W.HTML()
-        for c in (self.layer, self.pair, self.token): c.observe(self._changed, names='value')
-        self.widget = W.VBox([W.HBox([self.layer, self.pair, self.token]), self.table, self.out])
+        controls = [self.layer, self.pair, self.token] + ([self.tool_from] if isinstance(mte, ToolConditionedEditor) else [])
+        for c in controls: c.observe(self._changed, names='value')
+        self.widget = W.VBox([W.HBox(controls), self.table, self.out])
         self.update()
 
 # %% ../nbs/08_analysis.ipynb #0162456a
 @patch
 @torch.no_grad()
-def token_rows(self:EditExplorer, layer:int, pair:int, token:int):
-    "The selected token's edit norm, and its top features by |delta| with phi before and after."
-    p, was = self.pairs[pair], self.mte.training
-    self.mte.eval()
+def token_rows(self:EditExplorer, layer:int, pair:int, token:int,
+               tool_from:int=-1, # a ToolConditionedEditor: the pair whose tool output it is also fed (-1: none)
+              ):
+    "The selected token's edit norm, and its top features by |delta| with phi before and after (or, fed another tool output, by the change of delta)."
+    p = self.pairs[pair]
+    delta = pair_delta(self.mte, p, layer)[token]  # (F,)
     phi = p.phi_no_tool[layer][token:token+1]
-    delta = self.mte.delta(layer, phi)[0]  # (F,)
-    self.mte.train(was)
     before = (to_dense(phi) if isinstance(phi, SparsePhi) else phi)[0].float()
-    top = delta.abs().topk(self.k).indices
-    rows = [dict(feature=int(i), before=float(before[i]), delta=float(delta[i]), after=float(before[i] + delta[i])) for i in top]
-    return dict(norm=float(delta.norm()), cap=self.mte.edit_norm_cap, rows=rows)
+    fed = pair_delta(self.mte, p, layer, self.pairs[tool_from])[token] if tool_from >= 0 and isinstance(self.mte, ToolConditionedEditor) else None
+    top = (delta if fed is None else fed - delta).abs().topk(self.k).indices
+    rows = [dict(feature=int(i), before=float(before[i]), delta=float(delta[i]), after=float(before[i] + delta[i]),
+                 **({} if fed is None else dict(delta_fed=float(fed[i])))) for i in top]
+    return dict(norm=float(delta.norm()), cap=self.mte.edit_norm_cap, rows=rows, **({} if fed is None else dict(tool_from=tool_from)))
 
 # %% ../nbs/08_analysis.ipynb #fe1844df
 def _html(t):
     "The token table `t` (from `EditExplorer.token_rows`) as HTML."
-    head = f"<b>edit norm</b> {t['norm']:.3f} &nbsp; <b>cap</b> {t['cap']}"
-    rows = ''.join(f"<tr><td>#{r['feature']}</td><td>{r['before']:.3f}</td><td>{r['delta']:+.3f}</td><td>{r['after']:.3f}</td></tr>" for r in t['rows'])
-    return f"{head}<table><tr><th>feature</th><th>before</th><th>delta</th><th>after</th></tr>{rows}</table>"
+    fed = 'tool_from' in t
+    head = f"<b>edit norm</b> {t['norm']:.3f} &nbsp; <b>cap</b> {t['cap']}" + (f" &nbsp; <b>fed the tool output of pair</b> {t['tool_from']}" if fed else "")
+    cell = lambda r: f"<td>{r['delta_fed']:+.3f}</td>" if fed else ""
+    rows = ''.join(f"<tr><td>#{r['feature']}</td><td>{r['before']:.3f}</td><td>{r['delta']:+.3f}</td><td>{r['after']:.3f}</td>{cell(r)}</tr>" for r in t['rows'])
+    return f"{head}<table><tr><th>feature</th><th>before</th><th>delta</th><th>after</th>{'<th>delta, fed</th>' if fed else ''}</tr>{rows}</table>"
 
 # %% ../nbs/08_analysis.ipynb #a60aa25a
 @patch
@@ -225,7 +263,7 @@ def figures(self:EditExplorer, layer:int, pair:int, token:int):
 def update(self:EditExplorer):
     "Redraw the table and the figures for the current selection."
     sel = (self.layer.value, self.pair.value, self.token.value)
-    self.table.value = _html(self.token_rows(*sel))
+    self.table.value = _html(self.token_rows(*sel, self.tool_from.value))
     figs = self.figures(*sel)
     self.shown = [f.axes[0].get_title() for f in figs]  # what was drawn, for tests
     with self.out:

@@ -70,7 +70,7 @@ class MTEConfig:
     loss_impl: LossImpl = "auto"  # "reference" (the spec's dense decode), "fused" (exact, no (N, F) tensors) or "auto"
     dtype: Dtype = "fp32"  # "bf16": autocast the step in bfloat16, with fp32 master weights and bf16 SAE decoders
     objective: Objective = "spec"  # "spec": the edited state is decode(phi + delta); "residual": h + delta @ W_dec; "kl": trained through the model
-    editor: Editor = "mte"  # "tool": the `ToolConditionedEditor` (objective "kl" only), set up by the `tool` section
+    editor: Editor = "mte"  # "tool": the `ToolConditionedEditor` (objective "kl", or "residual" on pairs with tool features), set up by the `tool` section
 
 # %% ../nbs/00_config.ipynb #262fe648
 @patch(as_prop=True)
@@ -118,6 +118,7 @@ class PairGenConfig:
     batch_size: int = 8  # scenarios per forward pass
     max_answer_tokens: int = 24  # length limit of the with-tool answer that pairs teacher-force
     flush_pairs: int = 32  # pairs per shard of the store (whole batches), so a stopped run loses at most this many
+    tool_features: bool = False  # also store each tool output's SAE features, run alone (`phi_tool`): what `mte.editor: tool` reads
 
 # %% ../nbs/00_config.ipynb #e5ef4d4e
 @dataclass
@@ -137,7 +138,7 @@ class EvalConfig:
 # %% ../nbs/00_config.ipynb #99dec387
 @dataclass
 class ToolConfig:
-    "The `kl` objective and the tool-conditioned editor (`mint.train.kl`, `mint.tool_eval`): read when `mte.objective` is `kl`."
+    "The `kl` objective and the tool-conditioned editor (`mint.train.kl`, `mint.tool_eval`): read when `mte.objective` is `kl` or `mte.editor` is `tool`."
     heads: int = 4  # the cross-attention's heads
     attn_dim: int = 128  # the cross-attention's total width
     fact_weight: float = 4.0  # extra KL weight where the next token is one of the fact's
@@ -295,7 +296,9 @@ def _check_eval(e:EvalConfig):
 def _check_tool(c:MintConfig):
     "Problems with `mte.objective: kl`, `mte.editor` and the `tool` section of `c`."
     t, m = c.tool, c.mte
-    if m.editor == "tool" and m.objective != "kl": yield f"mte.editor: 'tool' is trained with mte.objective 'kl', got {m.objective!r}"
+    if m.editor == "tool" and m.objective not in ("kl", "residual"): yield f"mte.editor: 'tool' is trained with mte.objective 'kl' or 'residual', got {m.objective!r}"
+    if m.editor == "tool" and m.objective == "residual" and "hidden" in t.controls:
+        yield "tool.controls: 'hidden' is trained through the model (mte.objective 'kl'); drop it for mte.objective 'residual'"
     if m.objective == "kl" and not c.model.name: yield "mte.objective: 'kl' trains through the model, so model.name must be set"
     yield from _at_least_1(t, 'tool', 'heads attn_dim')
     if t.heads >= 1 and t.attn_dim % t.heads: yield f"tool.attn_dim: {t.attn_dim} must divide evenly by tool.heads ({t.heads})"

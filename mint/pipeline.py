@@ -121,7 +121,8 @@ def stage_pairs(c:MintConfig, model, tok, scenarios, saes):
     "The pair store of the training scenarios at `data.pairs_dir` (resumed or reused when it can be)."
     from mint.data.generate import generate_pairs
     return generate_pairs(model, tok, scenarios["train"], saes, c.data.pairs_dir, align=c.pairs.align, batch_size=c.pairs.batch_size,
-                          max_answer_tokens=c.pairs.max_answer_tokens, model_name=c.model.name, flush_pairs=c.pairs.flush_pairs)
+                          max_answer_tokens=c.pairs.max_answer_tokens, model_name=c.model.name, flush_pairs=c.pairs.flush_pairs,
+                          tool_features=c.pairs.tool_features)
 
 # %% ../nbs/15_pipeline.ipynb #70c1e6e1
 def seed_configs(c:MintConfig)->list[MintConfig]:
@@ -142,13 +143,14 @@ def _train_key(c:MintConfig)->dict:
 # %% ../nbs/15_pipeline.ipynb #870295a6
 def _trained(c:MintConfig, key:dict)->bool:
     "Whether the MTE of `c` is there and its `trained_on.json` records `key` (as JSON: layer keys become strings)."
-    f, keyf = Path(c.mte.save_dir)/"mte_final.pt", Path(c.mte.save_dir)/"trained_on.json"
+    from mint.train.train_mte import final_name
+    f, keyf = Path(c.mte.save_dir)/final_name(c), Path(c.mte.save_dir)/"trained_on.json"
     return f.exists() and keyf.exists() and json.loads(keyf.read_text()) == json.loads(json.dumps(key))
 
 def _train_one(c:MintConfig)->Path:
-    "Train the MTE of `c` unless `mte_final.pt` was trained with the same config on the same pairs; returns its path."
-    from mint.train.train_mte import train_mte
-    f, key = Path(c.mte.save_dir)/"mte_final.pt", _train_key(c)
+    "Train the MTE of `c` unless its `mte_final.pt` (see `final_name`) was trained with the same config on the same pairs; returns its path."
+    from mint.train.train_mte import train_mte, final_name
+    f, key = Path(c.mte.save_dir)/final_name(c), _train_key(c)
     if _trained(c, key):
         say(f"[mint] {shown(f)} was trained with this config on these pairs; not training again")
         return f
@@ -397,11 +399,12 @@ def _print_tool_eval(c:MintConfig, et:dict):
     say(f"[mint] evaluation: {shown(Path(c.eval.out_dir)/'tool_eval.json')}, {shown(Path(c.eval.out_dir)/'tool_eval.md')}")
 
 def _train_eval(c:MintConfig, t:_Timer, res:dict, stages):
-    "Run the train and eval stages of `stages`: the seed's, or the `kl` objective's (`mte.objective: kl`)."
+    "Run the train and eval stages of `stages`: the seed's, or the `kl` objective's (`mte.objective: kl`); a tool editor's evaluation is `stage_eval_tool`."
     kl, ins = c.mte.objective == "kl", lambda: (c, res["model"], res["tok"], res["scenarios"], res["saes"])
+    tool = kl or c.mte.editor == "tool"  # evaluated with its controls by `stage_eval_tool`
     if "train" in stages: res["mte"] = t("train", stage_train_kl, *ins()) if kl else t("train", stage_train, c)
-    if "eval" in stages: res["eval"] = t("eval", stage_eval_tool if kl else stage_eval, *ins())
-    if "eval" in stages: (_print_tool_eval if kl else _print_eval)(c, res["eval"])
+    if "eval" in stages: res["eval"] = t("eval", stage_eval_tool if tool else stage_eval, *ins())
+    if "eval" in stages: (_print_tool_eval if tool else _print_eval)(c, res["eval"])
 
 # %% ../nbs/15_pipeline.ipynb #16ca7e53
 def run_pipeline(config, # a MintConfig or the path of its YAML

@@ -97,3 +97,16 @@ def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
     et = json.loads((lm/'kl'/'eval'/'tool_eval.json').read_text())
     assert et['conditions'] == ['none', 'mean_shift_family', 'tool', 'tool_zero', 'tool_hidden'] and et['swaps'] == ['tool_swap']
     assert (lm/'kl'/'editor'/'hidden'/'tool_editor_final.pt').exists() and '| tool_swap |' in r.stdout
+
+def test_residual_run_trains_the_tool_editor_on_stored_tool_features(lm, one):
+    "`mint-run` with `mte.editor: tool` and `mte.objective: residual`: pairs hold their tool output's features, the editor trains on them, and it is evaluated with its controls."
+    cfg = one_config(lm, 'tres', pairs={'tool_features': True}, mte={'objective': 'residual', 'editor': 'tool', 'save_dir': 'tres/editor'},
+                     tool={'heads': 2, 'attn_dim': 8, 'controls': ['zero', 'swap']}, eval={'out_dir': 'tres/eval'})
+    r = _run('mint-run', cfg)
+    assert r.returncode == 0, r.stderr[-3000:]
+    from mint.data.store import open_store
+    st = open_store(lm/'tres'/'pairs')
+    assert st.m['meta']['tool_features'] and st[0].phi_tool[1].shape[0] == len(st[0].metadata['tool_tokens'])
+    et = json.loads((lm/'tres'/'eval'/'tool_eval.json').read_text())
+    assert et['conditions'] == ['none', 'mean_shift_family', 'tool', 'tool_zero'] and et['swaps'] == ['tool_swap']
+    assert (lm/'tres'/'editor'/'tool_editor_final.pt').exists() and (lm/'tres'/'editor'/'edit_magnitudes.png').exists()

@@ -28,7 +28,8 @@ def save_pairs(pairs:list, # the `CounterfactualPair`s to write
     paths = []
     for i,p in enumerate(tqdm(pairs, desc="saving pairs", disable=len(pairs) < 32)):
         f = out/f"pair_{i:06d}.pt"
-        atomic_save({**{k: getattr(p,k) for k in PAIR_KEYS}, 'tool_label': p.tool_label, 'metadata': p.metadata}, f)
+        tool = {'phi_tool': p.phi_tool} if p.phi_tool is not None else {}  # the tool output's features, where the pair has them
+        atomic_save({**{k: getattr(p,k) for k in PAIR_KEYS}, 'tool_label': p.tool_label, 'metadata': p.metadata, **tool}, f)
         paths.append(f)
     return paths
 
@@ -48,7 +49,7 @@ def _sparsify(p:CounterfactualPair, sparse):
         if isinstance(t, SparsePhi) or sparse is False: return t
         return to_sparse(t) if sparse or (t != 0).float().mean() <= 1/8 else t
     return CounterfactualPair(*({l: conv(t) if k.startswith('phi') else t for l,t in getattr(p,k).items()} for k in PAIR_KEYS),
-                              p.tool_label, p.metadata, p.source)
+                              p.tool_label, p.metadata, p.source, None if p.phi_tool is None else {l: conv(t) for l,t in p.phi_tool.items()})
 
 # %% ../../nbs/01c_data.counterfactual_pairs.ipynb #7b81bb09
 def _load_folder(pairs_dir, max_pairs:int|None, align:str, sparse)->list[CounterfactualPair]:

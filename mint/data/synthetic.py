@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 from .counterfactual_pairs import CounterfactualPair, save_pairs
 
 # %% auto #0
-__all__ = ['make_planted_world', 'ensure_planted_world']
+__all__ = ['make_planted_world', 'ensure_planted_world', 'add_tool_values']
 
 # %% ../../nbs/03_data.synthetic.ipynb #f661ff15
 def _sae_lens_folder(path, W_dec, b_dec, layer):
@@ -126,3 +126,19 @@ def ensure_planted_world(out_dir, **kwargs)->dict:
         args = {**dict(zip(names, want)), **kwargs}
         if all(w.get(k) == (list(v) if isinstance(v, tuple) else v) for k,v in args.items()) and Path(w['pairs_dir']).is_dir(): return w
     return make_planted_world(out_dir, **kwargs)
+
+# %% ../../nbs/03_data.synthetic.ipynb #a019ecfd
+def add_tool_values(pairs:list, # CounterfactualPairs (each with h_no_tool)
+                    W_dec:dict, # layer -> (F, d) decoder of the pairs' SAEs
+                    n_values:int=4, first_feature:int=10, shared_feature:int=20, # the value features, and the one every output has
+                    scale:float=1.5, seed:int=1)->list:
+    "`pairs` made into a world whose tool effect is a value that only the tool output's features (`phi_tool`) say; each pair's value is `metadata['value']`."
+    g, out = torch.Generator().manual_seed(seed), []
+    for p in pairs:
+        v = int(torch.randint(0, n_values, (1,), generator=g))
+        F_ = p.phi_no_tool[p.layers[0]].shape[-1]
+        tool = torch.zeros(2, F_); tool[0, first_feature + v] = 1.0; tool[1, shared_feature] = 1.0
+        h_with = {l: p.h_no_tool[l] + scale * W_dec[l][first_feature + v].to(p.h_no_tool[l].dtype) for l in p.layers}
+        out.append(CounterfactualPair(p.phi_no_tool, p.phi_with_tool, p.h_no_tool, h_with, p.tool_label, {**p.metadata, 'value': v},
+                                      p.source, {l: tool.clone() for l in p.layers}))
+    return out

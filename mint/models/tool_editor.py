@@ -12,6 +12,7 @@ from torch import nn
 from fastcore.basics import patch
 import mint
 from ..utils import atomic_save
+from ..data.sparse import SparsePhi, to_dense
 
 # %% auto #0
 __all__ = ['ToolAttention', 'ToolConditionedEditor']
@@ -89,6 +90,13 @@ class ToolConditionedEditor(nn.Module):
         self.objective = "residual"  # the edit is h + delta @ W_dec (see `mint.models.mte`)
         self.editors = nn.ModuleDict({str(l): _LayerEditor(feature_dim, hidden_dim, heads, attn_dim, dropout, copy) for l in self.layers})
 
+    def forward(self, phi_no_tool:dict, # layer -> (B, T, F) features, dense or a SparsePhi
+                tool:dict, tool_mask, # layer -> (B, n, F) tool features, (B, n) their real tokens
+                mask=None, # (B, T) bool: the real positions
+               )->dict:
+        "Edited features `phi + delta` (dense) for each layer in `phi_no_tool` (see `batch_delta`)."
+        return {l: (to_dense(p).float() if isinstance(p, SparsePhi) else p) + self.batch_delta(l, p, tool[l], tool_mask, mask) for l,p in phi_no_tool.items()}
+
 # %% ../../nbs/05b_models.tool_editor.ipynb #3be8c2b7
 @patch
 def delta(self:ToolConditionedEditor, layer:int, # the layer
@@ -98,6 +106,7 @@ def delta(self:ToolConditionedEditor, layer:int, # the layer
          ):
     "The capped edit (N, F) at `layer` of positions `phi` reading their rows' tool features."
     if str(layer) not in self.editors: raise KeyError(f"the editor has no layer {layer} (it has {self.layers})")
+    if isinstance(tool, SparsePhi): tool = to_dense(tool).to(phi.dtype)  # as a batch of stored pairs holds it
     d = self.editors[str(layer)](phi, tool, tool_mask, rows)
     if self.edit_norm_cap is None: return d
     return d / (d.norm(dim=-1, keepdim=True) / (self.edit_norm_cap + 1e-6)).clamp(min=1.0)
@@ -111,13 +120,27 @@ def get_edit_magnitudes(self:ToolConditionedEditor, phi:dict, # layer -> (N, F)
     "Per-position L2 norms (N,) of the edit at each layer of `phi`."
     return {l: self.delta(l, p, tool[l], tool_mask, rows).norm(dim=-1) for l,p in phi.items()}
 
+# %% ../../nbs/05b_models.tool_editor.ipynb #ea4de712
+@patch
+def batch_delta(self:ToolConditionedEditor, layer:int, # the layer
+                phi, # (B, T, F) features, dense or a SparsePhi
+                tool, tool_mask, # (B, n, F) the tool output's features (dense or a SparsePhi), (B, n) its real tokens
+                mask=None, # (B, T) bool: the real positions (default: all)
+               ):
+    "The edit (B, T, F) of a padded batch at `layer`: each real position reads its row's tool output; the rest stay zero."
+    dense = to_dense(phi).float() if isinstance(phi, SparsePhi) else phi
+    if mask is None: mask = torch.ones(dense.shape[:2], dtype=torch.bool, device=dense.device)
+    out = dense.new_zeros(dense.shape)
+    out[mask] = self.delta(layer, dense[mask], tool, tool_mask, mask.nonzero()[:, 0])
+    return out
+
 # %% ../../nbs/05b_models.tool_editor.ipynb #30da57d3
 _META = ('layers', 'feature_dim', 'hidden_dim', 'edit_norm_cap', 'dropout', 'heads', 'attn_dim', 'copy')
 
 @patch
 def checkpoint(self:ToolConditionedEditor):
     "The editor's weights and constructor arguments, as a checkpoint dict."
-    return {'state_dict': self.state_dict(), 'editor': 'tool', **{k: getattr(self, k) for k in _META}, 'mint_version': mint.__version__}
+    return {'state_dict': self.state_dict(), 'editor': 'tool', **{k: getattr(self, k) for k in _META}, 'objective': self.objective, 'mint_version': mint.__version__}
 
 @patch
 def save(self:ToolConditionedEditor, path): return atomic_save(self.checkpoint(), path)

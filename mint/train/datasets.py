@@ -40,9 +40,10 @@ class PairDataset(Dataset):
 # %% ../../nbs/02_train.datasets.ipynb #63b8cb93
 @patch
 def __getitem__(self:PairDataset, i):
-    "Pair `i`: its four tensors as layer -> (T, ·) at `self.layers`, and its `tool_label`."
+    "Pair `i`: its four tensors as layer -> (T, ·) at `self.layers`, its `tool_label`, and its `phi_tool` where it has one."
     p = self.pairs[i]
-    return {**{k: {l: getattr(p,k)[l] for l in self.layers} for k in PAIR_KEYS}, 'tool_label': p.tool_label}
+    tool = {'phi_tool': {l: p.phi_tool[l] for l in self.layers}} if p.phi_tool is not None else {}
+    return {**{k: {l: getattr(p,k)[l] for l in self.layers} for k in PAIR_KEYS}, 'tool_label': p.tool_label, **tool}
 
 # %% ../../nbs/02_train.datasets.ipynb #51533728
 def _pad(ts:list, T:int):
@@ -51,6 +52,16 @@ def _pad(ts:list, T:int):
     x = torch.zeros(len(ts), T, ts[0].shape[-1])  # (B, T, F) or (B, T, d)
     for i,t in enumerate(ts): x[i, :len(t)] = t
     return x
+
+# %% ../../nbs/02_train.datasets.ipynb #744ad477
+def _collate_tool(batch:list[dict])->dict:
+    "The batch's padded tool features `phi_tool` (layer -> (B, n, ·)) and their (B, n) `tool_mask`, if its pairs have them."
+    has = ['phi_tool' in b for b in batch]
+    if not any(has): return {}
+    if not all(has): raise PairError(f"a batch mixes pairs with and without phi_tool (items {[i for i,h in enumerate(has) if not h]} have none)")
+    n = torch.tensor([len(next(iter(b['phi_tool'].values()))) for b in batch])  # (B,)
+    return dict(phi_tool={l: _pad([b['phi_tool'][l] for b in batch], int(n.max())) for l in batch[0]['phi_tool']},
+                tool_mask=torch.arange(int(n.max()))[None] < n[:, None])
 
 # %% ../../nbs/02_train.datasets.ipynb #27b56ebf
 def collate_pairs(batch:list[dict], # items from `PairDataset`
@@ -61,7 +72,7 @@ def collate_pairs(batch:list[dict], # items from `PairDataset`
     out = {k: {l: _pad([b[k][l] for b in batch], T) for l in batch[0][k]} for k in PAIR_KEYS}
     out['mask'] = torch.arange(T)[None] < lengths[:, None]  # (B, T)
     out['tool_labels'] = [b['tool_label'] for b in batch]
-    return out
+    return {**out, **_collate_tool(batch)}
 
 # %% ../../nbs/02_train.datasets.ipynb #159493d6
 class EpochSampler(DistributedSampler):

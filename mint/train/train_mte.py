@@ -22,11 +22,13 @@ from ..models.sae_loader import get_sae
 from ..models.fused import fused_mte_loss, fused_parts, fused_is_cheaper
 from ..data.sparse import SparsePhi, sparse_matmul
 from ..models.mte import MechanisticToolEditor, compute_mte_loss, residual_target
+from ..models.tool_editor import ToolConditionedEditor
 from ..utils import atomic_save
 from ..dist import barrier, is_main, local_device, world
 
 # %% auto #0
-__all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'make_optimizer', 'train_mte']
+__all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'make_optimizer', 'final_name',
+           'train_mte']
 
 # %% ../../nbs/06_train.train_mte.ipynb #7e095b66
 log = logging.getLogger(__name__)
@@ -165,7 +167,9 @@ def _states(mte, l, b, sae)->dict:
     d_no, d_with = dec(b['phi_no_tool'][l]), dec(b['phi_with_tool'][l])
     h_no = b['h_no_tool'][l].float()
     if h_no.isnan().any(): h_no = d_no  # a store written without h_no_tool
-    recon = fused_parts(mte, l, b['phi_no_tool'][l], sae)[0].float()  # decode(phi_no + delta)
+    if isinstance(mte, ToolConditionedEditor):  # each position reads its pair's tool output
+        recon = d_no + mte.batch_delta(l, b['phi_no_tool'][l], b['phi_tool'][l], b['tool_mask'], b['mask']) @ W_dec
+    else: recon = fused_parts(mte, l, b['phi_no_tool'][l], sae)[0].float()  # decode(phi_no + delta)
     if mte.objective == "residual": return dict(no_edit=h_no, edit=h_no + recon - d_no, floor=h_no + d_with - d_no)
     return dict(no_edit=h_no, edit=recon, floor=d_with)
 
@@ -277,7 +281,9 @@ def _world_record(config)->dict:
 
 # %% ../../nbs/06_train.train_mte.ipynb #19c3d2d4
 def _check_fits(ck:dict, path, mte):
-    "Raise unless checkpoint `ck` (read from `path`) has the layers and feature_dim of `mte`."
+    "Raise unless checkpoint `ck` (read from `path`) holds an editor of `mte`'s kind, with its layers and feature_dim."
+    kind = "tool" if isinstance(mte, ToolConditionedEditor) else "mte"
+    if ck.get('editor', 'mte') != kind: raise ValueError(f"{path}: checkpoint holds mte.editor {ck.get('editor', 'mte')!r}, but the config asks for {kind!r}")
     if [int(l) for l in ck.get('layers', [])] != mte.layers or ck.get('feature_dim') != mte.feature_dim:
         raise ValueError(f"{path}: checkpoint has layers {ck.get('layers')} and feature_dim {ck.get('feature_dim')}, "
                          f"but the config asks for {mte.layers} and {mte.feature_dim}")
@@ -333,12 +339,13 @@ def _target(b, saes, objective:str)->dict:
 # %% ../../nbs/06_train.train_mte.ipynb #14211421
 def _step_loss(mte, b, target, saes, c):
     "The loss of batch `b` against `target` by `c.loss_impl`: the spec's reference form, the fused form, or the cheaper one."
-    phi = b['phi_no_tool']
+    phi, dec = b['phi_no_tool'], lambda l, p: saes[l].decode(p)
+    if isinstance(mte, ToolConditionedEditor): return compute_mte_loss(mte(phi, b['phi_tool'], b['tool_mask'], b['mask']), target, dec, c.l2_penalty, b['mask'])
     l0 = phi[c.layers[0]]
     k = l0.K if isinstance(l0, SparsePhi) else None
     fused = c.loss_impl == 'fused' or (c.loss_impl == 'auto' and fused_is_cheaper(b['mask'].numel(), c.feature_dim, c.hidden_dim, c.editor_hidden, k))
     if fused: return fused_mte_loss(mte, phi, target, saes, c.l2_penalty, b['mask'])
-    return compute_mte_loss(mte(phi), target, lambda l, p: saes[l].decode(p), c.l2_penalty, b['mask'])
+    return compute_mte_loss(mte(phi), target, dec, c.l2_penalty, b['mask'])
 
 # %% ../../nbs/06_train.train_mte.ipynb #2f5eca97
 def make_optimizer(params, lr:float):
@@ -348,6 +355,10 @@ def make_optimizer(params, lr:float):
     except (RuntimeError, TypeError, ValueError): return torch.optim.AdamW(params, lr=lr)
 
 # %% ../../nbs/06_train.train_mte.ipynb #5a0abea6
+def _has_tool(pairs)->bool:
+    "Whether every pair of `pairs` (a list, or a pair store by its manifest) holds its tool output's features."
+    return bool(pairs.m.get('tool')) if hasattr(pairs, 'm') else all(p.phi_tool is not None for p in pairs)
+
 def _data(config:MintConfig, pairs_dir=None)->tuple:
     "The (train, val) pairs of `config` (from `pairs_dir` if given), and whether their store lacks `h_no_tool`."
     c, d = config.mte, config.data
@@ -357,14 +368,18 @@ def _data(config:MintConfig, pairs_dir=None)->tuple:
     if no_h_no and c.objective == "residual":
         raise ValueError(f"mte.objective: 'residual' needs h_no_tool, which the pair store {pairs.path} does not hold (written with keep_h_no_tool=False)")
     if no_h_no and len(val): log.warning(f"{pairs.path} holds no h_no_tool: validation uses decode(phi_no_tool) in its place, and no mean shift")
+    if c.editor == "tool" and not _has_tool(pairs):
+        raise ValueError(f"mte.editor: 'tool' reads each pair's tool-output features (phi_tool), which the pairs in {pairs_dir or d.pairs_dir} "
+                         "do not hold; make them with pairs.tool_features: true (generate_pairs(tool_features=True))")
     return train, val, no_h_no
 
 # %% ../../nbs/06_train.train_mte.ipynb #8bcd2ffe
-def _model(c, device:str)->tuple:
-    "The SAEs (layer -> SAE), the editor and its optimizer that the MTE config `c` asks for, on `device`."
+def _model(c, device:str, t=None)->tuple:
+    "The SAEs (layer -> SAE), the editor and its optimizer that the MTE config `c` (and the tool section `t`) ask for, on `device`."
     dtype = torch.bfloat16 if c.dtype == 'bf16' else None
     saes = {l: get_sae(l, c.hidden_dim, c.hidden_expansion, c.sae_checkpoints[l], device, dtype) for l in c.layers}
-    mte = MechanisticToolEditor(c.layers, c.feature_dim, c.editor_hidden, c.edit_norm_cap, c.dropout, c.objective).to(device)
+    if c.editor == "tool": mte = ToolConditionedEditor(c.layers, c.feature_dim, c.editor_hidden, c.edit_norm_cap, c.dropout, t.heads, t.attn_dim, t.copy).to(device)
+    else: mte = MechanisticToolEditor(c.layers, c.feature_dim, c.editor_hidden, c.edit_norm_cap, c.dropout, c.objective).to(device)
     return saes, mte, make_optimizer(mte.parameters(), c.lr)
 
 # %% ../../nbs/06_train.train_mte.ipynb #3a64be9d
@@ -418,7 +433,7 @@ def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->SimpleNames
     if c.batch_size % world()[1]: raise ValueError(f"mte.batch_size: {c.batch_size} pairs cannot be shared evenly by {world()[1]} processes")
     set_seed(config.seed)
     train, val, no_h_no = _data(config, pairs_dir)
-    saes, mte, opt = _model(c, device)
+    saes, mte, opt = _model(c, device, config.tool)
     step = _resume(checkpoint_path, mte, opt) if checkpoint_path else 0
     mf = _metrics_file(c.save_dir, step) if is_main() else None
     val_dl, ms = _validation(train, val, c, config.seed, no_h_no) if is_main() else (None, None)
@@ -458,14 +473,19 @@ def _fit(r:SimpleNamespace):
             if is_main(): _log_metrics(r.mf, {'step': step, 'split': 'train', **metrics})
             if step % c.checkpoint_every == 0 or step == c.steps: _checkpoint(r, step)
 
+# %% ../../nbs/06_train.train_mte.ipynb #6f0eb6f7
+def final_name(config:MintConfig)->str:
+    "The file the trained editor of `config` is written to in `mte.save_dir`: `mte_final.pt`, or `tool_editor_final.pt` for `mte.editor: tool`."
+    return "tool_editor_final.pt" if config.mte.editor == "tool" else "mte_final.pt"
+
 # %% ../../nbs/06_train.train_mte.ipynb #5db69f06
 def train_mte(config:MintConfig, # the run's config
               pairs_dir=None, # overrides `config.data.pairs_dir`
               checkpoint_path=None, # resume from a training checkpoint, or start from MTE weights
-             )->MechanisticToolEditor:
-    "Train a `MechanisticToolEditor` on the pairs of `config`; checkpoints and metrics go to `config.mte.save_dir`."
+             ):
+    "Train a `MechanisticToolEditor` (or, with `mte.editor: tool`, a `ToolConditionedEditor`) on the pairs of `config`; checkpoints and metrics go to `config.mte.save_dir`."
     r = _setup(config, pairs_dir, checkpoint_path)
     _fit(r)
-    if is_main(): atomic_save({**r.mte.checkpoint(), 'config': config.to_dict(), **_world_record(config)}, Path(config.mte.save_dir)/"mte_final.pt")
+    if is_main(): atomic_save({**r.mte.checkpoint(), 'config': config.to_dict(), **_world_record(config)}, Path(config.mte.save_dir)/final_name(config))
     barrier()
     return r.mte
