@@ -83,11 +83,14 @@ def block_attention(model, # a Hugging Face causal LM (Llama-architecture)
                     from_layer:int, # the first layer that blocks
                     blocked:torch.Tensor, # (B, K) bool: the key columns to block
                     q_from:torch.Tensor, # (B,) the first query column blocked in each row
+                    to_layer:int|None=None, # the first layer that does not block again (default: none, the block runs to the last layer)
                    ):
-    "Context manager: while active, the attention modules of `model` from `from_layer` on do not attend from `q_from` to `blocked`."
+    "Context manager: while active, the attention modules of `model` from `from_layer` (to `to_layer`) do not attend from `q_from` to `blocked`."
     blocks = decoder_layers(model)
+    to_layer = len(blocks) if to_layer is None else to_layer
     if not 0 <= from_layer <= len(blocks): raise IndexError(f"from_layer {from_layer} is out of range; the model has {len(blocks)} layers")
-    hs = [b.self_attn.register_forward_pre_hook(_block_hook(blocked, q_from), with_kwargs=True) for b in blocks[from_layer:]]
+    if not from_layer <= to_layer <= len(blocks): raise IndexError(f"to_layer {to_layer} must lie between from_layer {from_layer} and the model's {len(blocks)} layers")
+    hs = [b.self_attn.register_forward_pre_hook(_block_hook(blocked, q_from), with_kwargs=True) for b in blocks[from_layer:to_layer]]
     try: yield model
     finally:
         for h in hs: h.remove()
@@ -101,9 +104,9 @@ def query_from(q:str, P:int, n_suf:list)->torch.Tensor:
     return torch.tensor([P if q == "answer" else P - s for s in n_suf])
 
 # %% ../nbs/14a_blocking.ipynb #6520ec14
-def _run(model, tok, b, bt, spans, q_from, l:int, max_new_tokens:int)->tuple:
-    "(answer ids, answer log-probs (B,)) of the with-tool batch `b` (and `bt` with its answers) blocked from layer `l`."
-    with block_attention(model, l, spans, q_from):
+def _run(model, tok, b, bt, spans, q_from, layers:tuple, max_new_tokens:int)->tuple:
+    "(answer ids, answer log-probs (B,)) of the with-tool batch `b` (and `bt` with its answers) blocked in layers `layers` = (first, end)."
+    with block_attention(model, layers[0], spans, q_from, to_layer=layers[1]):
         ids = greedy_ids(model, tok, b, {}, None, max_new_tokens)
         lp = answer_logprob(teacher_forced(model, bt, {}), bt["n_suf"], bt["ans"])
     return ids, lp.cpu()
@@ -119,8 +122,9 @@ def _result(s, text:str, lp:float)->dict:
 def blocked_batch(model, tok, batch:list, # the model and a batch of scenarios
                   from_layers:list, queries=QUERIES, # the `l`s and the query sets to block
                   max_new_tokens:int=32, max_answer_tokens:int=20,
+                  read_from=(), # the `l`s for which the tool's turns are readable only from layer `l` on
                  )->list[dict]:
-    "Per scenario of `batch`: the with-tool run's result, and under `blocked` one per query set and `l` (`'{q}@{l}'`)."
+    "Per scenario of `batch`: the with-tool run's result, and under `blocked` one per query set and `l` (`'{q}@{l}'`, and `'{q}<{l}'` for `read_from`)."
     p_no, p_wi, n_suf = render(tok, batch)
     b = window_batch(model, tok, p_wi, [[]] * len(batch), n_suf, False)
     full = greedy_ids(model, tok, b, {}, None, max_new_tokens)
@@ -129,10 +133,11 @@ def blocked_batch(model, tok, batch:list, # the model and a batch of scenarios
     lp0 = answer_logprob(teacher_forced(model, bt, {}), n_suf, bt["ans"]).cpu()
     recs = [dict(id=s.id, family=s.family, expected=s.answer, with_tool=_result(s, t, a), blocked={})
             for s,t,a in zip(batch, _texts(tok, full), lp0.tolist())]
-    for q in queries:
-        for l in from_layers:
-            ids, lp = _run(model, tok, b, bt, spans, query_from(q, b["P"], n_suf), l, max_new_tokens)
-            for r,s,t,a in zip(recs, batch, _texts(tok, ids), lp.tolist()): r["blocked"][f"{q}@{l}"] = _result(s, t, a)
+    L = len(decoder_layers(model))
+    runs = [(f"{q}@{l}", q, (l, L)) for q in queries for l in from_layers] + [(f"{q}<{l}", q, (0, l)) for q in queries for l in read_from]
+    for key, q, layers in runs:
+        ids, lp = _run(model, tok, b, bt, spans, query_from(q, b["P"], n_suf), layers, max_new_tokens)
+        for r,s,t,a in zip(recs, batch, _texts(tok, ids), lp.tolist()): r["blocked"][key] = _result(s, t, a)
     return recs
 
 # %% ../nbs/14a_blocking.ipynb #89dc0fff
@@ -165,15 +170,18 @@ def summarize_blocking(recs:list, # records from `blocked_batch`
 def where_fact_enters(model, tok, scenarios:list, # the model and the scenarios (not the test split's, if layers are chosen from it)
                       from_layers=None, # the `l`s; default every third layer and the number of layers (no block)
                       queries=QUERIES, batch_size:int=25, max_new_tokens:int=32, max_answer_tokens:int=20,
-                      n_boot:int=2000, seed:int=0)->dict:
-    "Records, summaries (overall and per family) and settings of blocking the tool's turns from each `l` in `from_layers`."
+                      n_boot:int=2000, seed:int=0,
+                      read_from=None, # also the `l`s for which the tool's turns are readable only from layer `l` on
+                     )->dict:
+    "Records, summaries (overall and per family) and settings of blocking the tool's turns from each `l` in `from_layers` (and before each of `read_from`)."
     L = len(decoder_layers(model))
     ls = sorted(set(from_layers if from_layers is not None else [*range(0, L, 3), L]))
-    mine = [blocked_batch(model, tok, scenarios[i:i+batch_size], ls, queries, max_new_tokens, max_answer_tokens)
+    rf = sorted(set(read_from or []))
+    mine = [blocked_batch(model, tok, scenarios[i:i+batch_size], ls, queries, max_new_tokens, max_answer_tokens, rf)
             for i in tqdm(shard(range(0, len(scenarios), batch_size)), desc="blocking", unit="batch", disable=not is_main())]
     recs = [r for b in unshard(all_gather(mine)) for r in b]
     fams = list(dict.fromkeys(r["family"] for r in recs))
-    return dict(summary=summarize_blocking(recs, n_boot, seed), n_scenarios=len(recs), from_layers=ls, queries=list(queries), n_layers=L,
+    return dict(summary=summarize_blocking(recs, n_boot, seed), n_scenarios=len(recs), from_layers=ls, read_from=rf, queries=list(queries), n_layers=L,
                 families={f: summarize_blocking([r for r in recs if r["family"] == f], n_boot, seed) for f in fams}, scenarios=recs)
 
 # %% ../nbs/14a_blocking.ipynb #941bff5f
@@ -207,14 +215,28 @@ def _family_rows(wf, q:str)->list:
     rows += [_r(l, *[_cell(wf["families"][f][f"{q}@{l}"], "hit") for f in fams]) for l in wf["from_layers"]]
     return rows + [_r("*not blocked*", *[_cell(wf["families"][f]["with_tool"], "hit") for f in fams])]
 
+def _read_rows(wf)->list:
+    "The table of the `read_from` runs: hit rate and answer log-prob change per query set, with per-family hit rates."
+    s, qs, fams = wf["summary"], wf["queries"], list(wf["families"])
+    rows = [_r("readable from layer", *[f"{q} blocked before: {x}" for q in qs for x in ("hit rate", "Δ answer log-prob")], *[f"{fams[i]} ({qs[-1]})" for i in range(len(fams))]),
+            "|---" * (1 + 2*len(qs) + len(fams)) + "|"]
+    return rows + [_r(l, *[c for q in qs for c in (_cell(s[f"{q}<{l}"], "hit"), _cell(s[f"{q}<{l}"], "answer_logprob_change", 1))],
+                      *[_cell(wf["families"][f][f"{qs[-1]}<{l}"], "hit") for f in fams]) for l in wf["read_from"]]
+
 def blocking_table(wf:dict)->str:
     "`wf` (from `where_fact_enters`) as markdown, with the reading layers it implies."
-    lost, kept = reading_layers(wf)
     head = [f"**Blocking attention to the tool's turns, {wf['n_scenarios']} scenarios** (95% paired bootstrap intervals over scenarios within families; "
             "Δ answer log-prob: the change in the unblocked answer's log-probability)", ""]
-    fam = [f"**Hit rate per family, `{q}` blocked**" for q in wf["queries"][:1]]
-    rows = head + _overall_rows(wf) + ["", *fam, ""] + _family_rows(wf, wf["queries"][0])
-    return "\n".join(rows + ["", f"Reading layers (`answer`, half the with-tool hit rate): blocking from {lost} loses the fact, from {kept} keeps it."])
+    rows = head
+    if wf["from_layers"]:
+        lost, kept = reading_layers(wf)
+        fam = [f"**Hit rate per family, `{q}` blocked**" for q in wf["queries"][:1]]
+        rows = rows + _overall_rows(wf) + ["", *fam, ""] + _family_rows(wf, wf["queries"][0])
+        rows += ["", f"Reading layers (`answer`, half the with-tool hit rate): blocking from {lost} loses the fact, from {kept} keeps it."]
+    if wf.get("read_from"):
+        rows += ["", f"**The tool's turns readable only from layer `l` on** (blocked in layers 0 to l-1; not blocked, the hit rate is {_cell(wf['summary']['with_tool'], 'hit')})", ""]
+        rows += _read_rows(wf)
+    return "\n".join(rows)
 
 # %% ../nbs/14a_blocking.ipynb #d65c6ef1
 def plot_blocking(wf:dict, path=None):

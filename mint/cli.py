@@ -127,6 +127,7 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
                  per_family:int=25, # scenarios per family
                  from_layers:list|None=None, # the first blocked layers; default every third and none
                  out_dir:str|None=None, # default `blocking_<split>` beside `eval.out_dir`
+                 read_from:list|None=None, # also: the tool's turns readable only from each of these layers on
                 )->dict:
     "`where_fact_enters` on `per_family` scenarios of each family of `split`, written to `out_dir`."
     c = load_config(config_path)
@@ -134,13 +135,13 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
     model, tok = stage_model(c)
     sc = _per_family(stage_scenarios(c)[split], per_family)
     out = Path(out_dir) if out_dir else Path(c.eval.out_dir).parent/f"blocking_{split}"
-    key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, max_new_tokens=c.eval.max_new_tokens,
+    key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, **({"read_from": read_from} if read_from else {}), max_new_tokens=c.eval.max_new_tokens,
                max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
     if (out/"blocking.json").exists() and (wf := json.loads((out/"blocking.json").read_text())).get("key") == key:
         say(f"[mint] {shown(out/'blocking.json')} was made with these settings; not running again")
     else:
         wf = dict(where_fact_enters(model, tok, sc, from_layers, batch_size=c.eval.batch_size, max_new_tokens=c.eval.max_new_tokens,
-                                    max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed), split=split, key=key)
+                                    max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed, read_from=read_from), split=split, key=key)
         if is_main(): _write_blocking(out, wf)
     barrier()
     say(blocking_table(wf) + f"\n[mint] blocking: {shown(out/'blocking.md')}, {shown(out/'blocking.png')}")
@@ -149,10 +150,11 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
 # %% ../nbs/17_cli.ipynb #cb6fc745
 def blocking_main(config_path:str="configs/smollm2.yaml", # the run's YAML config
                   split:str="train", per_family:int=25, from_layers:list|None=None, out_dir:str|None=None,
+                  read_from:list|None=None, # the tool's turns readable only from each of these layers on (e.g. [18,21,24])
                   debug:bool=False, # show tracebacks
                  ):
     "Block attention from the answer to the tool's turns from each layer on; write the table to `out_dir`."
-    run_command("mint-blocking", lambda: blocking_run(config_path, split, per_family, from_layers, out_dir), debug)
+    run_command("mint-blocking", lambda: blocking_run(config_path, split, per_family, from_layers, out_dir, read_from), debug)
 
 # %% ../nbs/17_cli.ipynb #bfdd336f
 def train_cli(): fire.Fire(main)  # mint-train
