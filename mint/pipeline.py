@@ -338,23 +338,34 @@ def stage_train_kl(c:MintConfig, model, tok, scenarios:dict, saes:dict)->Path:
     return f
 
 # %% ../nbs/15_pipeline.ipynb #be16dcd7
-def _kl_arms(c:MintConfig, saes:dict)->list:
-    "The `ToolArm`s of `c`: its editor, then the controls of `tool.controls` that apply to it."
+def _kl_arms(c:MintConfig, saes:dict, strength:float=1.0)->list:
+    "The `ToolArm`s of `c` at `strength`: its editor, then the controls of `tool.controls` that apply to it."
     from mint.tool_eval import ToolArm
     from mint.models.tool_editor import ToolConditionedEditor
     from mint.models.mte import MechanisticToolEditor
     load = ToolConditionedEditor.load if c.mte.editor == "tool" else MechanisticToolEditor.load
     ed, name, out = load(Path(c.mte.save_dir)/"tool_editor_final.pt", device_of(c)), c.mte.editor, []
-    out.append(ToolArm(name, ed, saes))
-    if c.mte.editor == "tool" and "zero" in c.tool.controls: out.append(ToolArm("tool_zero", ed, saes, zero=True))
-    if c.mte.editor == "tool" and "swap" in c.tool.controls: out.append(ToolArm("tool_swap", ed, saes, swap=True))
+    out.append(ToolArm(name, ed, saes, strength=strength))
+    if c.mte.editor == "tool" and "zero" in c.tool.controls: out.append(ToolArm("tool_zero", ed, saes, zero=True, strength=strength))
+    if c.mte.editor == "tool" and "swap" in c.tool.controls: out.append(ToolArm("tool_swap", ed, saes, swap=True, strength=strength))
     if "hidden" in c.tool.controls: out.append(ToolArm(f"{name}_hidden", load(Path(c.mte.save_dir)/"hidden"/"tool_editor_final.pt", device_of(c)), _kl_bases(c, saes, True)))
     return out
 
 # %% ../nbs/15_pipeline.ipynb #55064115
+def _tool_strength(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
+    "The editor's strength: 1 when it was trained through the model (`kl`); tuned on the validation scenarios over `eval.scales` when it was trained on stored pairs."
+    from mint.tool_eval import tune_tool_strength
+    val = _kl_scenarios(c, scenarios)[1]
+    if c.mte.objective == "kl" or not val or len(c.eval.scales) == 1: return dict(chosen=1.0 if c.mte.objective == "kl" or not val else c.eval.scales[0])
+    t = tune_tool_strength(model, tok, val, _kl_arms(c, saes)[0], c.eval.scales, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
+    say(f"[mint] the {c.mte.editor} editor's strength tuned on {t['n_scenarios']} validation scenarios (last-position gap closed): {t['chosen']:g} ("
+        + ", ".join(f"{s:g}: {v:.3f}" for s,v in t['closed_last'].items()) + ")")
+    return t
+
 def _tool_settings(c:MintConfig, scenarios)->dict:
     "What the tool evaluation depends on: the editors' checkpoints, the scenarios and the settings."
-    return dict(_eval_settings(c, scenarios, sorted(Path(c.mte.save_dir).glob("**/tool_editor_final.pt"))), tool=c.to_dict()["tool"])
+    tuned = {"tool_strength": "tuned on validation"} if c.mte.objective == "residual" else {}  # see `_tool_strength`
+    return dict(_eval_settings(c, scenarios, sorted(Path(c.mte.save_dir).glob("**/tool_editor_final.pt"))), tool=c.to_dict()["tool"], **tuned)
 
 def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     "Evaluate the `kl` editor and its controls on the test scenarios; writes tool_eval.json and tool_eval.md to `eval.out_dir`."
@@ -362,8 +373,10 @@ def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     from mint.train.train_mte import mean_shift
     out, settings = Path(c.eval.out_dir), _tool_settings(c, scenarios)
     if (old := _cached_eval(out/"tool_eval.json", settings)) is not None: return old
-    arms, (_, val, train) = _kl_arms(c, saes), _kl_scenarios(c, scenarios)
+    (_, val, train), strength = _kl_scenarios(c, scenarios), _tool_strength(c, model, tok, scenarios, saes)
+    arms = _kl_arms(c, saes, strength["chosen"])
     tuned = _tuned(c, model, tok, val, arms[0].editor, saes, train, ("mean_shift_family",))
+    tuned["tool_strength"] = strength
     e = c.eval
     et = evaluate_tool(model, tok, scenarios["test"], arms, mean_shift(train, c.mte.layers, by_family=True), tuned["chosen"]["mean_shift_family"],
                        e.batch_size, c.pairs.max_answer_tokens, e.max_new_tokens, e.n_boot, c.seed)

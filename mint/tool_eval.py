@@ -21,7 +21,8 @@ from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
 __all__ = ['COMPARE', 'swap_partners', 'ToolArm', 'arm_tool', 'arm_edits', 'arm_steps', 'tool_batch', 'summarize_tool',
-           'evaluate_tool', 'tool_table', 'written_features', 'value_contrast', 'top_tokens', 'plot_value_contrast']
+           'evaluate_tool', 'tune_tool_strength', 'tool_table', 'written_features', 'value_contrast', 'top_tokens',
+           'plot_value_contrast']
 
 # %% ../nbs/14c_tool_eval.ipynb #5710fcd9
 def swap_partners(scenarios:list)->dict:
@@ -36,12 +37,13 @@ def swap_partners(scenarios:list)->dict:
 # %% ../nbs/14c_tool_eval.ipynb #c3cfbb3f
 @dataclass
 class ToolArm:
-    "One evaluated use of an editor: its `name`, the `editor`, its `bases` (layer -> SAE or `HiddenBasis`), and its tool input: `zero`ed or `swap`ped."
+    "One evaluated use of an editor: its `name`, the `editor`, its `bases` (layer -> SAE or `HiddenBasis`), its tool input (`zero`ed or `swap`ped), and its edit's `strength`."
     name: str
     editor: object
     bases: dict
     zero: bool = False
     swap: bool = False
+    strength: float = 1.0  # the edit is `strength · delta @ W_dec` (tuned on validation for an editor trained outside the model)
 
 # %% ../nbs/14c_tool_eval.ipynb #8cd85b23
 def arm_tool(arm:ToolArm, tf:dict, ids:list, partners:dict)->tuple:
@@ -52,12 +54,12 @@ def arm_tool(arm:ToolArm, tf:dict, ids:list, partners:dict)->tuple:
 def arm_edits(arm:ToolArm, tool:tuple, mask)->dict:
     "Layer -> edit function of `arm` at the positions of `mask` (B, T), each reading its row's `tool` input."
     rows = mask.nonzero()[:, 0].to(mask.device)
-    return {l: edit_fn(arm.editor, arm.bases[l], l, (tool[0][l], tool[1]), rows) for l in arm.editor.layers}
+    return {l: edit_fn(arm.editor, arm.bases[l], l, (tool[0][l], tool[1]), rows, arm.strength) for l in arm.editor.layers}
 
 def arm_steps(arm:ToolArm, tool:tuple, B:int)->dict:
     "Layer -> edit function of `arm` for one generated token of each of `B` rows, (B, 1, d) -> (B, 1, d)."
     def step(l):
-        return lambda h: edit_fn(arm.editor, arm.bases[l], l, (tool[0][l], tool[1]), torch.arange(B, device=h.device))(h[:, 0])[:, None]
+        return lambda h: edit_fn(arm.editor, arm.bases[l], l, (tool[0][l], tool[1]), torch.arange(B, device=h.device), arm.strength)(h[:, 0])[:, None]
     return {l: step(l) for l in arm.editor.layers}
 
 # %% ../nbs/14c_tool_eval.ipynb #f40400f7
@@ -84,7 +86,9 @@ def _hit(expected, text): return answer_hit(expected, text) if expected and text
 @torch.no_grad()
 def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenarios; `ToolArm`s; their features, by arm name then scenario id
                partners:dict, ms:dict|None=None, ms_scale:float=1.0, # swap partners; mean-shift tables (`mean_shift(..., by_family=True)`)
-               max_answer_tokens:int=20, max_new_tokens:int=32)->list[dict]:
+               max_answer_tokens:int=20, max_new_tokens:int=32,
+               texts:bool=True, # also the greedy answers of the edited runs (False: scores only, for tuning)
+              )->list[dict]:
     "Per scenario of `batch`: the with-tool run and each condition's scores and greedy answer."
     p_no, p_wi, n_suf = render(tok, batch)
     wt = with_tool_run(model, tok, p_wi, n_suf, [], True, max_answer_tokens, max_new_tokens)  # as `mint.eval` runs it
@@ -102,9 +106,9 @@ def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenari
         tool = arm_tool(a, tfs[a.name], ids, partners)
         runs[a.name] = (arm_edits(a, tool, b["edit"][:, b["C"]:]), arm_edits(a, tool, b["suf"][:, b["C"]:b["P"]]), arm_steps(a, tool, B))
     for name,(fw, fs, st) in runs.items():
-        res, texts = _score(model, tok, b, lp_w, fw, fs, st, row, last, max_new_tokens)
+        res, answers = _score(model, tok, b, lp_w, fw, fs, st, row, last, max_new_tokens, texts)
         fed = [partners[i] for i in ids] if any(a.swap and a.name == name for a in arms) else None
-        for k,(rec, s, r, t) in enumerate(zip(recs, batch, res, texts)):
+        for k,(rec, s, r, t) in enumerate(zip(recs, batch, res, answers)):
             rec[name] = dict(r, text=t, hit=_hit(s.answer, t))
             if fed: rec[name]["fed"] = fed[k]
     return recs
@@ -133,19 +137,31 @@ def summarize_tool(recs:list, names:list, swaps:list, n_boot:int=2000, seed:int=
 # %% ../nbs/14c_tool_eval.ipynb #03a1e07f
 def evaluate_tool(model, tok, scenarios:list, arms:list, # the model, held-out scenarios, `ToolArm`s
                   ms:dict|None=None, ms_scale:float=1.0, batch_size:int=25, max_answer_tokens:int=20, max_new_tokens:int=32,
-                  n_boot:int=2000, seed:int=0)->dict:
+                  n_boot:int=2000, seed:int=0,
+                  texts:bool=True, # greedy answers too (False: scores only)
+                 )->dict:
     "Records and summaries (overall and per family) of `arms`, `none` and the per-family mean shift on `scenarios`."
     partners, feats = swap_partners(scenarios), {}
     for a in arms:  # the tool features once per basis: the arms of one editor share them
         if id(a.bases) not in feats: feats[id(a.bases)] = tool_features(model, tok, scenarios, a.bases)
     tfs = {a.name: feats[id(a.bases)] for a in arms}
-    mine = [tool_batch(model, tok, scenarios[i:i+batch_size], arms, tfs, partners, ms, ms_scale, max_answer_tokens, max_new_tokens)
+    mine = [tool_batch(model, tok, scenarios[i:i+batch_size], arms, tfs, partners, ms, ms_scale, max_answer_tokens, max_new_tokens, texts)
             for i in tqdm(shard(range(0, len(scenarios), batch_size)), desc="evaluating the tool editor", unit="batch", disable=not is_main())]
     recs = [r for b in unshard(all_gather(mine)) for r in b]
     names = ["none", *(["mean_shift_family"] if ms is not None else []), *[a.name for a in arms if not a.swap]]
     swaps, fams = [a.name for a in arms if a.swap], list(dict.fromkeys(r["family"] for r in recs))
     return dict(summary=summarize_tool(recs, names, swaps, n_boot, seed), conditions=names, swaps=swaps, n_scenarios=len(recs), ms_scale=ms_scale,
+                strengths={a.name: a.strength for a in arms},
                 families={f: summarize_tool([r for r in recs if r["family"] == f], names, swaps, n_boot, seed) for f in fams}, scenarios=recs)
+
+# %% ../nbs/14c_tool_eval.ipynb #8739094b
+def tune_tool_strength(model, tok, val:list, arm:ToolArm, # the model, the validation scenarios, the editor's arm
+                       candidates=(0.25, 0.5, 1.0), batch_size:int=25, max_answer_tokens:int=20, seed:int=0)->dict:
+    "The strength among `candidates` at which `arm` closes most of the last-position KL gap on `val`, and the gap closed at each."
+    arms = [dataclasses.replace(arm, name=f"x{s:g}", strength=s) for s in candidates]
+    et = evaluate_tool(model, tok, val, arms, None, 1.0, batch_size, max_answer_tokens, max_answer_tokens, 200, seed, texts=False)
+    tried = {s: et["summary"]["conditions"][a.name]["closed_last"] for s,a in zip(candidates, arms)}
+    return dict(chosen=max(tried, key=tried.get), closed_last=tried, n_scenarios=et["n_scenarios"])
 
 # %% ../nbs/14c_tool_eval.ipynb #b5c842b6
 def _f(v, p=2): return "–" if v is None else f"{v:.{p}f}"
@@ -193,7 +209,9 @@ def tool_table(et:dict)->str:
     for c in et["conditions"]:
         rows.append(_r(c, *[_iv(et["families"][f]["conditions"][c]["hit_rate"], et["families"][f]["conditions"][c]["hit_rate_ci"]) for f in fams]))
     rows.append(_r("*with tool*", *[_iv(et["families"][f]["with_tool"]["hit_rate"], et["families"][f]["with_tool"]["hit_rate_ci"]) for f in fams]))
-    return "\n".join(rows + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}."])
+    st = {s for s in et.get("strengths", {}).values() if s != 1}
+    edit = f" Editor strength (tuned on validation scenarios): {', '.join(f'{s:g}' for s in sorted(st))}." if st else ""
+    return "\n".join(rows + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}.{edit}"])
 
 # %% ../nbs/14c_tool_eval.ipynb #c1552f7b
 @torch.no_grad()

@@ -110,3 +110,5 @@ def test_residual_run_trains_the_tool_editor_on_stored_tool_features(lm, one):
     et = json.loads((lm/'tres'/'eval'/'tool_eval.json').read_text())
     assert et['conditions'] == ['none', 'mean_shift_family', 'tool', 'tool_zero'] and et['swaps'] == ['tool_swap']
     assert (lm/'tres'/'editor'/'tool_editor_final.pt').exists() and (lm/'tres'/'editor'/'edit_magnitudes.png').exists()
+    assert "editor's strength tuned on" in r.stdout and et['strengths']['tool'] == et['tuning']['tool_strength']['chosen'] in (0.5, 1.0, 1.5, 2.0)
+    assert et['strengths']['tool_zero'] == et['strengths']['tool']  # the controls are applied at the editor's strength
