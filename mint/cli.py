@@ -132,6 +132,8 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
     "`where_fact_enters` on `per_family` scenarios of each family of `split`, written to `out_dir`."
     c = load_config(config_path)
     if split not in ("train", "test"): raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    as_list = lambda x: [x] if isinstance(x, int) else x  # `--read_from 18` reaches here as an int
+    from_layers, read_from = as_list(from_layers), as_list(read_from)
     model, tok = stage_model(c)
     sc = _per_family(stage_scenarios(c)[split], per_family)
     out = Path(out_dir) if out_dir else Path(c.eval.out_dir).parent/f"blocking_{split}"

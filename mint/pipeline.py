@@ -134,11 +134,12 @@ def seed_configs(c:MintConfig)->list[MintConfig]:
 
 # %% ../nbs/15_pipeline.ipynb #a06a2a60
 def _train_key(c:MintConfig)->dict:
-    "What a trained MTE depends on: the seed, the data and mte config, and the pairs (their store's manifest)."
+    "What a trained MTE depends on: the seed, the data and mte config (and the tool section, for a tool editor), and the pairs (their store's manifest)."
     from mint.data.store import is_store
     m = Path(c.data.pairs_dir)/"manifest.json"
     pairs = hashlib.sha256(m.read_bytes()).hexdigest()[:16] if is_store(c.data.pairs_dir) else None
-    return dict(**{k: v for k,v in c.to_dict().items() if k in ("seed", "data", "mte")}, pairs=pairs)
+    keys = ("seed", "data", "mte") + (("tool",) if c.mte.editor == "tool" else ())  # the tool section shapes a tool editor
+    return dict(**{k: v for k,v in c.to_dict().items() if k in keys}, pairs=pairs)
 
 # %% ../nbs/15_pipeline.ipynb #870295a6
 def _trained(c:MintConfig, key:dict)->bool:

@@ -108,6 +108,8 @@ def tool_message_ids(tok, s)->tuple:
     "(ids, start, end): the tool message of scenario `s` rendered alone by the chat template, and where its output's tokens are."
     msg = dict(role="tool", content=s.tool_output, tool_call_id="call0", name=s.tool_name)
     text = tok.apply_chat_template([msg], tokenize=False)
+    if not s.tool_output or s.tool_output not in text:
+        raise GenerateError(f"scenario {s.id!r}: its tool output {s.tool_output!r} is empty or not verbatim in the chat template's rendering of the tool message")
     enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
     c0 = text.rindex(s.tool_output)
     idx = [i for i,(a,b) in enumerate(enc["offset_mapping"]) if b > c0 and a < c0 + len(s.tool_output)]

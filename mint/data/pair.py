@@ -81,6 +81,7 @@ def _check_layer(p:CounterfactualPair, l:int, src):
 def _check_tool(p:CounterfactualPair, src):
     "Raise `PairError` unless `p.phi_tool` has the pair's layers, its feature width, and finite values."
     if set(p.phi_tool) != set(p.phi_no_tool): raise PairError(f"{src}: 'phi_tool' has layers {sorted(p.phi_tool)} but phi_no_tool has {sorted(p.phi_no_tool)}")
+    if len({len(t) for t in p.phi_tool.values()}) != 1: raise PairError(f"{src}: phi_tool's layers have different token counts {({l: len(t) for l,t in p.phi_tool.items()})}")
     for l,t in p.phi_tool.items():
         if t.shape[-1] != p.phi_no_tool[l].shape[-1]: raise PairError(f"{src}: layer {l}: phi_tool has F={t.shape[-1]} but phi_no_tool has F={p.phi_no_tool[l].shape[-1]}")
         if not len(t): raise PairError(f"{src}: phi_tool[{l}] has no tokens")
@@ -176,6 +177,7 @@ def read_pair(entry, # a file, or {layer: file} of one index's layer shards (an 
             v = layer_dict(d, k, f)
             if set(v) != {l}: raise PairError(f"{f}: a file in layer_{l}/ must hold layer {l} only, but '{k}' has {sorted(v)}")
             merged[k].update(v)
+        if d.get('phi_tool') is not None: merged.setdefault('phi_tool', {}).update(layer_dict(d, 'phi_tool', f))
     first = next(iter(entry.values()))
     return pair_from_dict({**merged, 'tool_label': d.get('tool_label'), 'metadata': d.get('metadata')}, str(first))
 

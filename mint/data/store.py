@@ -84,6 +84,8 @@ def add(self:_Writer, p:CounterfactualPair):
     if p.layers != self.layers: raise StoreError(f"{p.source}: has layers {p.layers}, the store has {self.layers}")
     if (p.phi_tool is not None) != self.tool:
         raise StoreError(f"{p.source}: {'has' if p.phi_tool is not None else 'has no'} phi_tool, but the store's pairs {'have' if self.tool else 'have none'}")
+    if self.tool and (sorted(p.phi_tool) != self.layers or len({len(t) for t in p.phi_tool.values()}) != 1):
+        raise StoreError(f"{p.source}: phi_tool must hold the store's layers {self.layers} with one token count, got {({l: len(t) for l,t in p.phi_tool.items()})}")
     for l in self.layers:
         for k in self.keys: self._buffer(k, l, getattr(p,k)[l].to('cpu'), f"{p.source or 'pair'} {k}[{l}]")
         if self.tool: self._buffer('phi_tool', l, p.phi_tool[l].to('cpu'), f"{p.source or 'pair'} phi_tool[{l}]")
@@ -155,6 +157,9 @@ def _writer_for(p, out, keys, done, phi_dtype, h_dtype, shard_tokens, meta, resu
     l0 = p.layers[0]
     w = _Writer(out, p.layers, p.h_with_tool[l0].shape[-1], p.phi_no_tool[l0].shape[-1], phi_dtype, h_dtype, keys, shard_tokens, meta, resume, shard_pairs)
     w.tool = p.phi_tool is not None
+    if done and bool(done['m'].get('tool')) != w.tool:
+        raise StoreError(f"{out}: the unfinished store's pairs {'have' if done['m'].get('tool') else 'have no'} phi_tool, but {p.source or 'the next pair'} "
+                         f"{'has' if w.tool else 'has none'}; write it anew with overwrite=True")
     if done: w.shards, w.pairs = done['m']['shards'], done['m']['pairs']
     return w
 

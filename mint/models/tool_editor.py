@@ -131,7 +131,7 @@ def batch_delta(self:ToolConditionedEditor, layer:int, # the layer
     dense = to_dense(phi).float() if isinstance(phi, SparsePhi) else phi
     if mask is None: mask = torch.ones(dense.shape[:2], dtype=torch.bool, device=dense.device)
     out = dense.new_zeros(dense.shape)
-    out[mask] = self.delta(layer, dense[mask], tool, tool_mask, mask.nonzero()[:, 0])
+    out[mask] = self.delta(layer, dense[mask], tool, tool_mask, mask.nonzero()[:, 0]).to(out.dtype)  # under bf16 autocast the edit comes in bf16
     return out
 
 # %% ../../nbs/05b_models.tool_editor.ipynb #30da57d3
