@@ -353,10 +353,9 @@ def _kl_arms(c:MintConfig, saes:dict, strength:float=1.0)->list:
     return out
 
 # %% ../nbs/15_pipeline.ipynb #55064115
-def _tool_strength(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
+def _tool_strength(c:MintConfig, model, tok, val:list, saes:dict)->dict:
     "The editor's strength: 1 when it was trained through the model (`kl`); tuned on the validation scenarios over `eval.scales` when it was trained on stored pairs."
     from mint.tool_eval import tune_tool_strength
-    val = _kl_scenarios(c, scenarios)[1]
     if c.mte.objective == "kl" or not val or len(c.eval.scales) == 1: return dict(chosen=1.0 if c.mte.objective == "kl" or not val else c.eval.scales[0])
     t = tune_tool_strength(model, tok, val, _kl_arms(c, saes)[0], c.eval.scales, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
     say(f"[mint] the {c.mte.editor} editor's strength tuned on {t['n_scenarios']} validation scenarios (last-position gap closed): {t['chosen']:g} ("
@@ -374,7 +373,8 @@ def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     from mint.train.train_mte import mean_shift
     out, settings = Path(c.eval.out_dir), _tool_settings(c, scenarios)
     if (old := _cached_eval(out/"tool_eval.json", settings)) is not None: return old
-    (_, val, train), strength = _kl_scenarios(c, scenarios), _tool_strength(c, model, tok, scenarios, saes)
+    _, val, train = _kl_scenarios(c, scenarios)
+    strength = _tool_strength(c, model, tok, val, saes)
     arms = _kl_arms(c, saes, strength["chosen"])
     tuned = _tuned(c, model, tok, val, arms[0].editor, saes, train, ("mean_shift_family",))
     tuned["tool_strength"] = strength

@@ -16,7 +16,7 @@ from .eval import (render, window_batch, greedy_ids, teacher_forced, answer_logp
                        Cond, EditContext, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, strata_resample, wilson,
                        compare_conditions)
 from .train.kl import tool_features, stack_tool
-from .models.hooks import edit_fn
+from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
@@ -53,14 +53,11 @@ def arm_tool(arm:ToolArm, tf:dict, ids:list, partners:dict)->tuple:
 # %% ../nbs/14c_tool_eval.ipynb #34309039
 def arm_edits(arm:ToolArm, tool:tuple, mask)->dict:
     "Layer -> edit function of `arm` at the positions of `mask` (B, T), each reading its row's `tool` input."
-    rows = mask.nonzero()[:, 0].to(mask.device)
-    return {l: edit_fn(arm.editor, arm.bases[l], l, (tool[0][l], tool[1]), rows, arm.strength) for l in arm.editor.layers}
+    return {l: tool_edit(arm.editor, arm.bases[l], l, tool, mask, arm.strength) for l in arm.editor.layers}
 
-def arm_steps(arm:ToolArm, tool:tuple, B:int)->dict:
-    "Layer -> edit function of `arm` for one generated token of each of `B` rows, (B, 1, d) -> (B, 1, d)."
-    def step(l):
-        return lambda h: edit_fn(arm.editor, arm.bases[l], l, (tool[0][l], tool[1]), torch.arange(B, device=h.device), arm.strength)(h[:, 0])[:, None]
-    return {l: step(l) for l in arm.editor.layers}
+def arm_steps(arm:ToolArm, tool:tuple)->dict:
+    "Layer -> edit function of `arm` for one generated token of each row, (B, 1, d) -> (B, 1, d)."
+    return {l: tool_edit(arm.editor, arm.bases[l], l, tool, None, arm.strength) for l in arm.editor.layers}
 
 # %% ../nbs/14c_tool_eval.ipynb #f40400f7
 def _texts(tok, ids)->list[str]: return [t.strip() for t in tok.batch_decode(ids, skip_special_tokens=True)]
@@ -93,7 +90,7 @@ def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenari
     p_no, p_wi, n_suf = render(tok, batch)
     wt = with_tool_run(model, tok, p_wi, n_suf, [], True, max_answer_tokens, max_new_tokens)  # as `mint.eval` runs it
     full, ans, lp_w, lp_ans = wt["full"], wt["ans"], wt["lp"], wt["lp_ans"]
-    b, ids, B = window_batch(model, tok, p_no, ans, n_suf, True), [s.id for s in batch], len(batch)
+    b, ids = window_batch(model, tok, p_no, ans, n_suf, True), [s.id for s in batch]
     n_al = [s + len(a) for s,a in zip(n_suf, ans)]
     row, last = window_rows(n_al, n_suf)
     recs = [dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=t, answer_logprob=a, hit=_hit(s.answer, t)))
@@ -104,7 +101,7 @@ def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenari
         runs["mean_shift_family"] = _ms_fns(EditContext(None, dict.fromkeys(layers), ms, [s.family for s in batch]), ms_scale, layers, n_al, n_suf, ms[None][layers[0]].shape[0] - 1)
     for a in arms:
         tool = arm_tool(a, tfs[a.name], ids, partners)
-        runs[a.name] = (arm_edits(a, tool, b["edit"][:, b["C"]:]), arm_edits(a, tool, b["suf"][:, b["C"]:b["P"]]), arm_steps(a, tool, B))
+        runs[a.name] = (arm_edits(a, tool, b["edit"][:, b["C"]:]), arm_edits(a, tool, b["suf"][:, b["C"]:b["P"]]), arm_steps(a, tool))
     for name,(fw, fs, st) in runs.items():
         res, answers = _score(model, tok, b, lp_w, fw, fs, st, row, last, max_new_tokens, texts)
         fed = [partners[i] for i in ids] if any(a.swap and a.name == name for a in arms) else None

@@ -129,7 +129,7 @@ def tool_run(model, tok, scenarios:list[Scenario], # the LM, its tokenizer, and 
     tmask = torch.arange(n)[None] < torch.tensor([e - s for _,s,e in runs])[:, None]  # (B, n)
     take = lambda h: h[torch.arange(len(runs))[:, None], pos.to(h.device)]  # (B, n, d)
     feats = {l: (bases[l].encode(take(h).float()) * tmask[..., None].to(h.device)).cpu() for l,h in hs.items()}
-    return feats, tmask, [r[0][s:e] for r,(_,s,e) in zip(runs, runs)]
+    return feats, tmask, [i[s:e] for i,s,e in runs]
 
 # %% ../../nbs/12_data.generate.ipynb #c30af294
 def _hidden(model, seqs:list, pad_id:int, layers:list)->dict:
