@@ -12,7 +12,8 @@ from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .lm import decoder_layers
 from .data.scenarios import answer_hit
-from .eval import render, window_batch, greedy_ids, teacher_forced, answer_logprob, strata_resample, wilson
+from .stats import strata_resample, wilson, interval
+from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob
 from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
@@ -36,7 +37,7 @@ def tool_span(no_ids:list, wi_ids:list, # the no-tool and with-tool prompts' tok
     return pre, len(wi_ids) - n_suf
 
 # %% ../nbs/14a_blocking.ipynb #bf030d44
-def span_mask(p_no:list, p_wi:list, n_suf:list, # the batch's prompts and shared suffix lengths (`mint.eval.render`)
+def span_mask(p_no:list, p_wi:list, n_suf:list, # the batch's prompts and shared suffix lengths (`mint.models.window.render`)
               P:int, T:int, # the column where the prompts end, the batch's width
               ids:list|None=None, # the scenarios' ids, for messages
              )->torch.Tensor:
@@ -141,8 +142,6 @@ def blocked_batch(model, tok, batch:list, # the model and a batch of scenarios
     return recs
 
 # %% ../nbs/14a_blocking.ipynb #89dc0fff
-def _q(boot)->list: return [torch.quantile(boot, 0.025).item(), torch.quantile(boot, 0.975).item()]
-
 def _column(recs, key:str, field:str)->torch.Tensor:
     "(N,) float64: `field` of run `key` (`'with_tool'` or a blocked one) per scenario."
     get = lambda r: r["with_tool"] if key == "with_tool" else r["blocked"][key]
@@ -154,7 +153,7 @@ def _stats(recs, key:str, idx)->dict:
     out = {}
     for f in ("hit", "answer_logprob"):
         v, d = _column(recs, key, f), _column(recs, key, f) - _column(recs, "with_tool", f)
-        out[f], out[f + "_ci"], out[f + "_change"], out[f + "_change_ci"] = v.mean().item(), _q(v[idx].mean(1)), d.mean().item(), _q(d[idx].mean(1))
+        out[f], out[f + "_ci"], out[f + "_change"], out[f + "_change_ci"] = v.mean().item(), interval(v[idx].mean(1)), d.mean().item(), interval(d[idx].mean(1))
     out["hit_wilson"] = list(wilson(int(_column(recs, key, "hit").sum()), len(recs))[1:])
     return out
 

@@ -6,36 +6,29 @@ Docs: https://mint-dev.github.io/mint/eval.html.md"""
 
 # %% ../nbs/14_eval.ipynb #3de67f3a
 from __future__ import annotations
-import copy, inspect
 from dataclasses import dataclass, field
 import torch
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .config import Condition, choices
-from .data.scenarios import build_prompts, answer_hit
-from .data.generate import suffix_length
-from .models.hooks import patch_hidden, mte_edit
+from .stats import strata_resample, wilson, interval, closed_gap, verdict
+from .data.scenarios import answer_hit
+from .models.hooks import mte_edit
+from .models.window import render, window_batch, teacher_forced, greedy_ids, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
 from .train.train_mte import mean_shift, mean_shift_rows
 from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
-__all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'kl_rows', 'Cond', 'conditions_for', 'At', 'window_at',
-           'EditContext', 'edit_fn', 'step_fn', 'render', 'layout', 'mask_positions', 'cache_kw', 'window_batch',
-           'teacher_forced', 'greedy_ids', 'answer_logprob', 'with_tool_run', 'window_rows', 'scenario_scores',
-           'strata_resample', 'wilson', 'closed_gap', 'verdict', 'compare_conditions', 'summarize',
-           'evaluate_behaviour', 'tune_scales', 'summary_table', 'plot_behaviour']
+__all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'Cond', 'conditions_for', 'At', 'window_at', 'EditContext',
+           'edit_fn', 'step_fn', 'compare_conditions', 'summarize', 'evaluate_behaviour', 'tune_scales',
+           'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #2f3c26d0
 CONDITIONS = choices(Condition)
 GENERATED = ("sae", "mean_shift", "mean_shift_family", "random", "mte")  # conditions that also edit generated tokens
 SCALED = ("mte", "mean_shift", "mean_shift_family")  # conditions whose strength is tuned
 REFERENCES = ("sae", "mean_shift", "mean_shift_family", "random")  # what the MTE is compared with
-
-# %% ../nbs/14_eval.ipynb #f3e8404d
-def kl_rows(logp_p, logp_q):
-    "KL(p ‖ q) per row, from log-probabilities (N, V)."
-    return (logp_p.exp() * (logp_p - logp_q)).sum(-1)
 
 # %% ../nbs/14_eval.ipynb #916be21a
 @dataclass
@@ -136,116 +129,6 @@ def step_fn(c:Cond, l:int, ctx:EditContext, S:int):
         return edit_fn(c, l, ctx, At(torch.arange(B), torch.full((B,), S)))(h[:, 0])[:, None]
     return f
 
-# %% ../nbs/14_eval.ipynb #0e66c0df
-def render(tok, batch)->tuple:
-    "Token ids of the no-tool and with-tool prompts of `batch`, and the length of the suffix they share."
-    texts = [build_prompts(tok, s) for s in batch]
-    n_suf = [suffix_length(tok, a, b, s.query, s.tool_output) for (a,b),s in zip(texts, batch)]
-    enc = lambda t: tok(t, add_special_tokens=False)["input_ids"]
-    return [enc(a) for a,_ in texts], [enc(b) for _,b in texts], n_suf
-
-# %% ../nbs/14_eval.ipynb #a9104774
-def layout(prompts:list, answers:list, pad_id:int)->tuple:
-    "(ids, mask) (B, P + A) with each prompt ending at column `P` and its answer after it; and `P`."
-    P, A = max(map(len, prompts)), max(map(len, answers), default=0)
-    ids, mask = torch.full((len(prompts), P + A), pad_id, dtype=torch.long), torch.zeros(len(prompts), P + A, dtype=torch.long)
-    for i,(p,a) in enumerate(zip(prompts, answers)):
-        ids[i, P-len(p):P+len(a)], mask[i, P-len(p):P+len(a)] = torch.tensor(p + a, dtype=torch.long), 1
-    return ids, mask, P
-
-# %% ../nbs/14_eval.ipynb #7f2369ed
-def _window(P:int, T:int, n_suf:list, n_ans:list, answer_edited:bool):
-    "(window mask, edit mask) (B, T) of a batch laid out around column `P`."
-    win, edit = torch.zeros(len(n_suf), T, dtype=torch.bool), torch.zeros(len(n_suf), T, dtype=torch.bool)
-    for i,(s,a) in enumerate(zip(n_suf, n_ans)):
-        win[i, P-s:P+a] = True
-        edit[i, P-s:P+(a if answer_edited else 0)] = True
-    return win, edit
-
-# %% ../nbs/14_eval.ipynb #bc36a12e
-def mask_positions(mask): return (mask.long().cumsum(-1) - 1).clamp(min=0)  # padding-aware, as `generate()` counts them
-
-def cache_kw(model)->str:
-    "The name of `model`'s key-value cache argument: `cache` (transformers 5) or `past_key_values` (4.x)."
-    return "cache" if "cache" in inspect.signature(type(model).forward).parameters else "past_key_values"
-
-# %% ../nbs/14_eval.ipynb #c78a6102
-@torch.no_grad()
-def _prefix_cache(model, ids, mask, C:int):
-    "The key-value cache of the first `C` columns of the batch (None if there are none)."
-    if C <= 0: return None
-    out = model(input_ids=ids[:, :C], attention_mask=mask[:, :C], position_ids=mask_positions(mask)[:, :C], use_cache=True)
-    return getattr(out, cache_kw(model))
-
-# %% ../nbs/14_eval.ipynb #911e9899
-def window_batch(model, tok, prompts, answers, n_suf, answer_edited:bool, pre=None)->dict:
-    "Ids, mask, `P`, `C`, window, edit and suffix masks and the prefix cache of `prompts` followed by `answers`."
-    ids, mask, P = layout(prompts, answers, tok.pad_token_id)
-    n_ans, C = [len(a) for a in answers], P - max(max(n_suf), 2)
-    win, edit = _window(P, ids.shape[1], n_suf, n_ans, answer_edited)
-    dev = lambda *t: [x.to(model.device) for x in t]
-    ids, mask, win, edit, suf = dev(ids, mask, win, edit, _window(P, ids.shape[1], n_suf, n_ans, False)[1])
-    return dict(ids=ids, mask=mask, P=P, C=C, win=win, edit=edit, suf=suf, n_suf=n_suf, ans=answers,
-                pre=pre if pre is not None else _prefix_cache(model, ids, mask, C))
-
-# %% ../nbs/14_eval.ipynb #d296d3dc
-@torch.no_grad()
-def teacher_forced(model, b, fns:dict, hidden:bool=False):
-    "Window log-probs (N, V) of batch `b` with `fns` at its edit mask (and the model output, if `hidden`)."
-    C = b["C"]
-    with patch_hidden(model, fns, b["edit"][:, C:]):
-        out = model(input_ids=b["ids"][:, C:], attention_mask=b["mask"], position_ids=mask_positions(b["mask"])[:, C:], output_hidden_states=hidden,
-                    use_cache=b["pre"] is not None, **{cache_kw(model): copy.deepcopy(b["pre"])})
-    lp = out.logits[b["win"][:, C:]].float().log_softmax(-1)
-    return (lp, out) if hidden else lp
-
-# %% ../nbs/14_eval.ipynb #d72a7f19
-@torch.no_grad()
-def greedy_ids(model, tok, b, fns:dict, steps:dict|None, max_new_tokens:int)->list[list[int]]:
-    "Greedy answer ids of batch `b`'s prompts, with `fns` at the suffix and `steps` at each generated token, cut at the end of the turn."
-    C, P = b["C"], b["P"]
-    with patch_hidden(model, fns, b["suf"][:, C:P], steps):
-        gen = model.generate(input_ids=b["ids"][:, :P], attention_mask=b["mask"][:, :P], max_new_tokens=max_new_tokens, do_sample=False,
-                             pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, **{cache_kw(model): copy.deepcopy(b["pre"])})
-    stop = {tok.eos_token_id, tok.pad_token_id}
-    return [row[:next((k for k,t in enumerate(row) if t in stop), len(row))] for row in gen[:, P:].tolist()]
-
-# %% ../nbs/14_eval.ipynb #70b10858
-def _targets(n_suf, ans):
-    "The next token (N,) at each window position: the answer's tokens, -1 where there is none."
-    return torch.cat([torch.tensor([-1] * (s - 1) + a + [-1], dtype=torch.long) for a,s in zip(ans, n_suf)])
-
-def answer_logprob(lp, n_suf, ans):
-    "Per scenario, the summed log-probability (B,) of its answer's tokens under window log-probs `lp` (N, V)."
-    tgt = _targets(n_suf, ans).to(lp.device)
-    row = torch.cat([torch.full((s + len(a),), i) for i,(s,a) in enumerate(zip(n_suf, ans))]).to(lp.device)
-    has = tgt >= 0
-    tok_lp = torch.zeros(len(tgt), device=lp.device)
-    tok_lp[has] = lp[has].gather(-1, tgt[has, None])[:, 0]
-    return torch.zeros(len(ans), device=lp.device).index_add_(0, row, tok_lp)
-
-# %% ../nbs/14_eval.ipynb #99bea9f9
-def _hidden_at(out, layers, m)->dict:
-    "Layer -> hidden states (N, d) of model output `out` at the positions of mask `m`."
-    return {l: out.hidden_states[l + 1][m].float() for l in layers}  # hidden_states[l+1] is block l's output
-
-@torch.no_grad()
-def with_tool_run(model, tok, prompts, n_suf, layers, answer_edited, max_answer_tokens, max_new_tokens)->dict:
-    "The with-tool run of `prompts`: `full` and `ans` answers, window log-probs `lp`, hidden states `h_edit`, `h_suf`, `lp_ans`."
-    b0 = window_batch(model, tok, prompts, [[]] * len(prompts), n_suf, False)
-    full = greedy_ids(model, tok, b0, {}, None, max_new_tokens)
-    b = window_batch(model, tok, prompts, [a[:max_answer_tokens] for a in full], n_suf, answer_edited, pre=b0["pre"])
-    lp, out = teacher_forced(model, b, {}, hidden=True)
-    return dict(full=full, ans=b["ans"], lp=lp, h_edit=_hidden_at(out, layers, b["edit"][:, b["C"]:]),
-                h_suf=_hidden_at(out, layers, b["suf"][:, b["C"]:]), lp_ans=answer_logprob(lp, n_suf, b["ans"]).cpu())
-
-# %% ../nbs/14_eval.ipynb #813cca11
-def window_rows(n_al:list, n_suf:list)->tuple:
-    "(row, last) (N,): each window position's scenario, and whether it is its prompt's last position."
-    row = torch.cat([torch.full((n,), i) for i,n in enumerate(n_al)])
-    last = torch.cat([torch.arange(n) == s - 1 for n,s in zip(n_al, n_suf)])
-    return row, last
-
 # %% ../nbs/14_eval.ipynb #3f71e57c
 def _no_tool(model, tok, prompts, n_suf, wt:dict, S:int, answer_edited:bool)->dict:
     "The no-tool batch of `prompts` with the with-tool answers of `wt`, and `at`, `at_p`, `row`, `last` (N,) and `S`."
@@ -255,12 +138,6 @@ def _no_tool(model, tok, prompts, n_suf, wt:dict, S:int, answer_edited:bool)->di
     b["row"], b["last"] = (t.to(model.device) for t in window_rows(n_al, n_suf))
     b["S"] = S
     return b
-
-# %% ../nbs/14_eval.ipynb #07bc4dc9
-def scenario_scores(kl, alp, row, last)->list[dict]:
-    "Per scenario `i`: `kl` (N,) averaged over its window (`row == i`) and at its `last` position, and its answer log-prob `alp[i]`."
-    return [dict(kl_aligned=kl[row == i].mean().item(), kl_last=kl[(row == i) & last].item(), answer_logprob=alp[i].item())
-            for i in range(len(alp))]
 
 # %% ../nbs/14_eval.ipynb #5e454dbc
 def _fns(c:Cond, ctx:EditContext, at:At)->dict:
@@ -303,47 +180,16 @@ def _eval_batch(model, tok, batch, ctx:EditContext, conds:list[Cond], answer_edi
         for rec,s,r in zip(recs, batch, res): rec[c.name] = dict(r, hit=_hit(s.answer, r["text"]))
     return recs
 
-# %% ../nbs/14_eval.ipynb #e83f0098
-def strata_resample(families:list, # the family of each scenario
-                    n_boot:int, seed:int)->torch.Tensor:
-    "(n_boot, N) indices of bootstrap resamples drawn within each family."
-    g, out = torch.Generator().manual_seed(seed), []
-    for f in dict.fromkeys(families):
-        idx = torch.tensor([i for i,x in enumerate(families) if x == f])
-        out.append(idx[torch.randint(len(idx), (n_boot, len(idx)), generator=g)])
-    return torch.cat(out, 1)
-
-# %% ../nbs/14_eval.ipynb #73d4a206
-def wilson(k:int, n:int, z:float=1.96)->tuple:
-    "(rate, low, high): the Wilson score interval of `k` successes in `n`."
-    if n == 0: return (None, None, None)
-    p = k / n
-    mid, half = (p + z*z/(2*n)) / (1 + z*z/n), z * ((p*(1-p)/n + z*z/(4*n*n)) ** 0.5) / (1 + z*z/n)
-    return (p, max(0.0, mid - half), min(1.0, mid + half))
-
-# %% ../nbs/14_eval.ipynb #bf8ae4d0
-def _ci(boot)->list: return [torch.quantile(boot, 0.025).item(), torch.quantile(boot, 0.975).item()]
-
-def closed_gap(kl_c, kl_none, idx=None):
-    "1 − mean(kl_c) / mean(kl_none), over all scenarios or per resample of `idx` (n_boot, N)."
-    if idx is None: return 1 - kl_c.mean().item() / kl_none.mean().item()
-    return 1 - kl_c[idx].mean(1) / kl_none[idx].mean(1)
-
-# %% ../nbs/14_eval.ipynb #a94b3c1f
-def verdict(lo:float, hi:float)->str:
-    "'better' when an interval of a difference lies above zero, 'worse' below it, else 'tied'."
-    return "better" if lo > 0 else "worse" if hi < 0 else "tied"
-
 # %% ../nbs/14_eval.ipynb #19d358ef
 def _col(recs, c, k): return torch.tensor([r[c][k] for r in recs], dtype=torch.float64)
 
 def _condition_summary(recs, c, idx):
     "Means, gaps closed with intervals and the hit rate of condition `c` over `recs`."
     m = {k: _col(recs, c, k).mean().item() for k in ("kl_aligned", "kl_last", "answer_logprob")}
-    m["answer_logprob_ci"] = _ci(_col(recs, c, "answer_logprob")[idx].mean(1))
+    m["answer_logprob_ci"] = interval(_col(recs, c, "answer_logprob")[idx].mean(1))
     for k in ("aligned", "last"):
         kc, kn = _col(recs, c, f"kl_{k}"), _col(recs, "none", f"kl_{k}")
-        m[f"closed_{k}"], m[f"closed_{k}_ci"] = closed_gap(kc, kn), _ci(closed_gap(kc, kn, idx))
+        m[f"closed_{k}"], m[f"closed_{k}_ci"] = closed_gap(kc, kn), interval(closed_gap(kc, kn, idx))
     hits = [r[c]["hit"] for r in recs if r[c]["hit"] is not None]
     m["hit_rate"], *m["hit_rate_ci"] = wilson(sum(hits), len(hits))  # None when no answer was generated
     return m
@@ -355,7 +201,7 @@ def compare_conditions(recs, ref, idx, a="mte"):
     for k in ("last", "aligned"):
         kn = _col(recs, "none", f"kl_{k}")
         gap = lambda c, i=None: closed_gap(_col(recs, c, f"kl_{k}"), kn, i)
-        out[k] = dict(diff=gap(a) - gap(ref), ci=_ci(gap(a, idx) - gap(ref, idx)))
+        out[k] = dict(diff=gap(a) - gap(ref), ci=interval(gap(a, idx) - gap(ref, idx)))
         out[k]["verdict"] = verdict(*out[k]["ci"])
     return out
 

@@ -12,9 +12,9 @@ import torch
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .data.scenarios import answer_hit
-from .eval import (render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_at, window_rows, scenario_scores,
-                       Cond, EditContext, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, strata_resample, wilson,
-                       compare_conditions)
+from .stats import strata_resample, wilson
+from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
+from .eval import Cond, EditContext, window_at, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, compare_conditions
 from .train.kl import tool_features, stack_tool
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard

@@ -14,7 +14,7 @@ from ..utils import atomic_save
 from ..models.hooks import patch_hidden, edit_fn
 from ..data.generate import tool_run
 from ..data.scenarios import scenarios_digest
-from ..eval import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
+from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
 
 # %% auto #0
 __all__ = ['HiddenBasis', 'tool_features', 'stack_tool', 'fact_tokens', 'window_weights', 'kl_batch', 'batch_order',
