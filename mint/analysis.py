@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from .data.sparse import SparsePhi, sparse_matmul, to_dense
 from .train.datasets import create_dataloader
 from .data.counterfactual_pairs import load_pairs
-from .train.train_mte import split_pairs
+from .data.split import split_pairs
 from .models.tool_editor import ToolConditionedEditor
 
 # %% auto #0

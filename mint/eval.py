@@ -16,7 +16,7 @@ from .stats import strata_resample, wilson, interval, closed_gap, verdict
 from .data.scenarios import answer_hit
 from .models.hooks import mte_edit
 from .models.window import render, window_batch, teacher_forced, greedy_ids, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
-from .train.train_mte import mean_shift, mean_shift_rows
+from .data.split import mean_shift, mean_shift_rows
 from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0

@@ -172,7 +172,7 @@ def stage_train(c:MintConfig)->Path:
 def training_split(c:MintConfig, train_scenarios:list)->tuple:
     "(the pairs the MTE was trained on, the validation scenarios): the split `train_mte` makes for config `c`."
     from mint.data.counterfactual_pairs import load_pairs
-    from mint.train.train_mte import split_pairs
+    from mint.data.split import split_pairs
     pairs = load_pairs(c.data.pairs_dir, max_pairs=c.data.max_pairs, align=c.data.align)
     train, val = split_pairs(pairs, c.data.val_fraction, c.seed, by=c.data.val_split)
     ids = {p.metadata.get("id") for p in val}
@@ -370,7 +370,7 @@ def _tool_settings(c:MintConfig, scenarios)->dict:
 def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     "Evaluate the `kl` editor and its controls on the test scenarios; writes tool_eval.json and tool_eval.md to `eval.out_dir`."
     from mint.tool_eval import evaluate_tool, tool_table
-    from mint.train.train_mte import mean_shift
+    from mint.data.split import mean_shift
     out, settings = Path(c.eval.out_dir), _tool_settings(c, scenarios)
     if (old := _cached_eval(out/"tool_eval.json", settings)) is not None: return old
     _, val, train = _kl_scenarios(c, scenarios)

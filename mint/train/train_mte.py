@@ -6,7 +6,7 @@ Docs: https://mint-dev.github.io/mint/train.train_mte.html.md"""
 
 # %% ../../nbs/06_train.train_mte.ipynb #cca0e845
 from __future__ import annotations
-import collections, contextlib, itertools, json, logging, random
+import contextlib, itertools, json, logging, random
 from pathlib import Path
 from types import SimpleNamespace
 import torch
@@ -16,7 +16,7 @@ from torch.utils.data import SequentialSampler
 from tqdm import tqdm
 from ..config import MintConfig
 from ..data.counterfactual_pairs import load_pairs
-from ..data.pair import entity_key, phrasing_key
+from ..data.split import split_pairs, pair_metadata, suffix_positions, mean_shift_rows, mean_shift
 from .datasets import create_dataloader
 from ..models.sae_loader import get_sae
 from ..models.fused import fused_mte_loss, fused_parts, fused_is_cheaper
@@ -27,8 +27,7 @@ from ..utils import atomic_save
 from ..dist import barrier, is_main, local_device, world
 
 # %% auto #0
-__all__ = ['log', 'set_seed', 'split_pairs', 'mean_shift_rows', 'mean_shift', 'evaluate', 'make_optimizer', 'final_name',
-           'train_mte']
+__all__ = ['log', 'set_seed', 'evaluate', 'make_optimizer', 'final_name', 'train_mte']
 
 # %% ../../nbs/06_train.train_mte.ipynb #7e095b66
 log = logging.getLogger(__name__)
@@ -37,121 +36,6 @@ log = logging.getLogger(__name__)
 def set_seed(seed:int):
     "Seed Python's and torch's random number generators."
     random.seed(seed); torch.manual_seed(seed)
-
-# %% ../../nbs/06_train.train_mte.ipynb #5de1458f
-def _metadata(pairs)->list[dict]:
-    "The metadata of each pair in `pairs`, from a store's manifest without reading tensors."
-    if hasattr(pairs, 'm'): return [pairs.m['pairs'][i]['metadata'] for i in pairs.index]
-    return [p.metadata for p in pairs]
-
-def _lengths(pairs)->list[int]:
-    "The number of aligned positions of each pair in `pairs`, from a store's manifest without reading tensors."
-    if hasattr(pairs, 'm'): return [pairs.m['pairs'][i]['length'] for i in pairs.index]
-    return [p.lengths[0] for p in pairs]
-
-# %% ../../nbs/06_train.train_mte.ipynb #b555006b
-def _n_val(n:int, val_fraction:float)->int:
-    "The number of `n` pairs to hold out for `val_fraction`: at least 1 and at most n − 1 when `val_fraction` > 0."
-    if val_fraction <= 0: return 0
-    n_val = round(n * val_fraction)
-    return min(max(n_val, 1), n - 1) if n > 1 else n_val
-
-# %% ../../nbs/06_train.train_mte.ipynb #5c472803
-def _group_keys(metas:list[dict], kind:str, by:str)->list[str]:
-    "The `kind` ('entity' or 'phrasing') of each pair, from metadata `metas`; a clear error names `data.val_split` if it is missing."
-    need = ('family', 'arguments') if kind == 'entity' else ('query', 'arguments')
-    for i,m in enumerate(metas):
-        if missing := [k for k in need if k not in m]:
-            raise ValueError(f"data.val_split: {by!r} groups pairs by their metadata {list(need)}, but pair {i} has no {missing}: "
-                             "set data.val_split: random for pairs without it (the planted world's, the original project's pair files)")
-    if kind == 'entity': return [entity_key(m['family'], m['arguments']) for m in metas]
-    return [phrasing_key(m['query'], m['arguments']) for m in metas]
-
-# %% ../../nbs/06_train.train_mte.ipynb #a4d74f3d
-def _held_out(keys:list[str], n_val:int, seed:int)->set:
-    "Groups of `keys` drawn in an order set by `seed` until they hold `n_val` pairs, never all of them."
-    groups, size = sorted(set(keys)), collections.Counter(keys)
-    out, n = set(), 0
-    for i in torch.randperm(len(groups), generator=torch.Generator().manual_seed(seed)).tolist()[:len(groups) - 1]:
-        if n >= n_val: break
-        out.add(groups[i]); n += size[groups[i]]
-    return out
-
-# %% ../../nbs/06_train.train_mte.ipynb #c566edbd
-def _random_split(n:int, n_val:int, seed:int)->tuple[list[int], list[int]]:
-    "(train, val) indices of `n` pairs, `n_val` of them held out at random by `seed`."
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
-    return sorted(perm[n_val:]), sorted(perm[:n_val])
-
-def _entity_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], list[int]]:
-    "(train, val) indices of the pairs with metadata `metas`, whole entities held out until they hold `n_val` pairs."
-    ent = _group_keys(metas, 'entity', 'entity')
-    held = _held_out(ent, n_val, seed)
-    return [i for i,e in enumerate(ent) if e not in held], [i for i,e in enumerate(ent) if e in held]
-
-# %% ../../nbs/06_train.train_mte.ipynb #6588d493
-def _phrasing_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], list[int]]:
-    "(train, val) indices: held-out phrasings and their entities; pairs of a training phrasing about a held-out entity in neither."
-    by = "entity+phrasing"
-    ent, phr = _group_keys(metas, 'entity', by), _group_keys(metas, 'phrasing', by)
-    held_p = _held_out(phr, n_val, seed)
-    held_e = {e for e,p in zip(ent, phr) if p in held_p}
-    train = [i for i,(e,p) in enumerate(zip(ent, phr)) if p not in held_p and e not in held_e]
-    val = [i for i,p in enumerate(phr) if p in held_p]
-    log.info(f"split_pairs: {len(metas) - len(train) - len(val)} of {len(metas)} pairs ask about a held-out entity in a training phrasing; dropped from both halves")
-    return train, val
-
-# %% ../../nbs/06_train.train_mte.ipynb #4599758b
-def split_pairs(pairs:list, # pairs: a list, or a PairStore (then both halves are lazy views)
-                val_fraction:float, # share of the pairs to hold out
-                seed:int, # chooses the held-out pairs
-                by:str="entity", # "entity", "entity+phrasing" or "random" (`data.val_split`)
-               ):
-    "Split `pairs` into (train, val), holding out about `val_fraction` of them by `by`, chosen by `seed`."
-    take = pairs.take if hasattr(pairs, 'take') else lambda idx: [pairs[i] for i in idx]  # a PairStore stays lazy
-    n_val = _n_val(len(pairs), val_fraction)
-    if by == "random": tr, va = _random_split(len(pairs), n_val, seed)
-    elif by == "entity": tr, va = _entity_split(_metadata(pairs), n_val, seed)
-    elif by == "entity+phrasing": tr, va = _phrasing_split(_metadata(pairs), n_val, seed)
-    else: raise ValueError(f"data.val_split: must be 'entity', 'entity+phrasing' or 'random', got {by!r}")
-    return take(tr), take(va)
-
-# %% ../../nbs/06_train.train_mte.ipynb #7e3b0dc9
-def mean_shift_rows(n_al:int, # the pair's aligned positions
-                    n_suffix:int, # the first n_suffix of them are the prompt's suffix, the rest the answer
-                    S:int, # suffix rows in the table (the longest training suffix)
-                   )->torch.Tensor:
-    "The row (n_al,) of each aligned position in a mean-shift table of S + 1 rows."
-    j = torch.arange(n_al)
-    return torch.where(j < n_suffix, (S - n_suffix + j).clamp(min=0), S)
-
-# %% ../../nbs/06_train.train_mte.ipynb #970e2f66
-def _n_suffix(meta:dict, n_al:int)->int:
-    "A pair's suffix positions: metadata `n_suffix`, or all `n_al` positions without it."
-    ns = meta.get('n_suffix')
-    return n_al if ns is None else min(int(ns), n_al)
-
-def _accumulate(sums:dict, counts:dict, p, rows, layers:list[int], keys:set):
-    "Add pair `p`'s h_with − h_no at `layers` to the (S + 1, d) row sums of the tables `keys`, and its positions to their counts."
-    for k in keys: counts[k] += torch.bincount(rows, minlength=len(counts[k]))
-    for l in layers:
-        diff = p.h_with_tool[l].float() - p.h_no_tool[l].float()  # (n, d)
-        for k in keys: sums[k].setdefault(l, torch.zeros(len(counts[k]), diff.shape[-1])).index_add_(0, rows, diff)
-
-# %% ../../nbs/06_train.train_mte.ipynb #7df90a30
-def mean_shift(pairs, # training pairs (a pair store or a list)
-               layers:list[int], # the layers to compute it at
-               by_family:bool=False, # also one table per family (metadata 'family'); the global one is under None
-              )->dict:
-    "Layer -> (S + 1, d) mean of h_with − h_no over `pairs`: one row per suffix position, the last row for answer positions."
-    if not len(pairs): raise ValueError("mean_shift: no pairs")
-    metas, lens = _metadata(pairs), _lengths(pairs)
-    ns = [_n_suffix(m, n) for m,n in zip(metas, lens)]
-    S, fams = max(ns), [m.get('family') if by_family else None for m in metas]
-    sums, counts = {k: {} for k in {None, *fams}}, {k: torch.zeros(S + 1) for k in {None, *fams}}
-    for p,n,s,f in zip(pairs, lens, ns, fams): _accumulate(sums, counts, p, mean_shift_rows(n, s, S), layers, {None, f})
-    tables = {k: {l: s / counts[k].clamp(min=1)[:, None] for l,s in v.items()} for k,v in sums.items()}
-    return tables if by_family else tables[None]
 
 # %% ../../nbs/06_train.train_mte.ipynb #63e821aa
 def _to(batch, device):
@@ -204,10 +88,10 @@ def _batch_errors(mte, b:dict, saes:dict, ms:dict|None, ns:list[int])->tuple:
 # %% ../../nbs/06_train.train_mte.ipynb #6e6a7ddf
 def _errors(mte, dl, saes:dict, ms:dict|None)->tuple:
     "`_batch_errors` over the batches of `dl`, concatenated, and the hidden size d."
-    metas, dev, out = iter(_metadata(dl.dataset.pairs)), next(mte.parameters()).device, []
+    metas, dev, out = iter(pair_metadata(dl.dataset.pairs)), next(mte.parameters()).device, []
     for b in dl:
         b = _to(b, dev)
-        ns = [_n_suffix(next(metas), n) for n in b['mask'].sum(1).tolist()]  # `dl` is unshuffled: its pairs come in order
+        ns = [suffix_positions(next(metas), n) for n in b['mask'].sum(1).tolist()]  # `dl` is unshuffled: its pairs come in order
         out.append(_batch_errors(mte, b, saes, ms, ns))
     errs, norms, answers = zip(*out)
     err = {l: {k: torch.cat([e[l][k] for e in errs]) for k in errs[0][l]} for l in mte.layers}
