@@ -299,7 +299,7 @@ def _kl_editor(c:MintConfig, F:int):
 
 def _kl_bases(c:MintConfig, saes:dict, hidden:bool)->dict:
     "Layer -> basis: the SAEs, or `HiddenBasis` for the hidden-space control."
-    from mint.train.kl import HiddenBasis
+    from mint.data.tool import HiddenBasis
     return {l: HiddenBasis(c.mte.hidden_dim).to(device_of(c)) for l in c.mte.layers} if hidden else saes
 
 # %% ../nbs/15_pipeline.ipynb #824803ea

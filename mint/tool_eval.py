@@ -15,7 +15,7 @@ from .data.scenarios import answer_hit
 from .stats import strata_resample, wilson
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
 from .eval import Cond, EditContext, window_at, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, compare_conditions
-from .train.kl import tool_features, stack_tool
+from .data.tool import tool_features, stack_tool
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard
 

@@ -136,7 +136,7 @@ def apply_mte(model, # a Hugging Face causal LM (Llama-architecture: model.model
               strength:float=1.0, # scale of the edit
               preserve_error:bool|None=None, # None: as the MTE's objective says; a contradicting choice is refused
               generated:bool=False, # also edit each token that generate() decodes (the one-token calls)
-              tool:tuple|None=None, # a ToolConditionedEditor's input: (layer -> (B, n, F), (B, n) mask), see `mint.train.kl`
+              tool:tuple|None=None, # a ToolConditionedEditor's input: (layer -> (B, n, F), (B, n) mask), see `mint.data.tool`
              ):
     "Context manager: while active, `model`'s hidden states at `layers` carry the MTE's edit."
     layers, blocks = list(layers or mte.layers), decoder_layers(model)
@@ -146,7 +146,7 @@ def apply_mte(model, # a Hugging Face causal LM (Llama-architecture: model.model
     reads_tool = isinstance(mte, ToolConditionedEditor)
     if reads_tool and tool is None:
         raise ValueError("apply_mte: a ToolConditionedEditor reads the tool output's features: pass tool=(layer -> (B, n, F), (B, n) mask), "
-                         "e.g. `stack_tool(tool_features(model, tok, scenarios, saes), ids, layers)` from mint.train.kl")
+                         "e.g. `stack_tool(tool_features(model, tok, scenarios, saes), ids, layers)` from mint.data.tool")
     if reads_tool: edit_keeps_error(mte, preserve_error)  # it trains in the residual form: refuse preserve_error=False
     fns = {l: tool_edit(mte, saes[l], l, tool, positions, strength) if reads_tool else mte_edit(mte, saes[l], l, strength, preserve_error) for l in layers}
     steps = ({l: tool_edit(mte, saes[l], l, tool, None, strength) for l in layers} if reads_tool else fns) if generated else None

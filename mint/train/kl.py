@@ -12,43 +12,12 @@ import torch
 from tqdm.auto import tqdm
 from ..utils import atomic_save
 from ..models.hooks import patch_hidden, edit_fn
-from ..data.generate import tool_run
+from ..data.tool import tool_features, stack_tool
 from ..data.scenarios import scenarios_digest
 from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
 
 # %% auto #0
-__all__ = ['HiddenBasis', 'tool_features', 'stack_tool', 'fact_tokens', 'window_weights', 'kl_batch', 'batch_order',
-           'with_tool_answers', 'with_tool_windows', 'train_kl']
-
-# %% ../../nbs/14b_train.kl.ipynb #2ad790e8
-class HiddenBasis:
-    "The identity basis of width `d`: its 'features' are the hidden states, for the control that edits without an SAE."
-    def __init__(self, d:int): self.W_dec = torch.eye(d)
-    def encode(self, h): return h.to(self.W_dec.dtype)
-    def to(self, device): self.W_dec = self.W_dec.to(device); return self
-
-# %% ../../nbs/14b_train.kl.ipynb #bc71715c
-def tool_features(model, tok, scenarios:list, # the model and the scenarios
-                  bases:dict, # layer -> SAE (or `HiddenBasis`)
-                  batch_size:int=32)->dict:
-    "Per scenario id: (layer -> (n, F) features of its tool output's tokens, run alone)."
-    out = {}
-    for i in range(0, len(scenarios), batch_size):
-        chunk = scenarios[i:i+batch_size]
-        feats, tmask, _ = tool_run(model, tok, chunk, bases)
-        for j,s in enumerate(chunk): out[s.id] = {l: f[j, tmask[j]] for l,f in feats.items()}
-    return out
-
-# %% ../../nbs/14b_train.kl.ipynb #3a429946
-def stack_tool(tf:dict, ids:list, # per scenario id, layer -> (n, F); the batch's ids
-               layers:list, swap:dict|None=None, zero:bool=False)->tuple:
-    "(layer -> (B, n, F), (B, n) mask) for the scenarios `ids`, each fed `swap[id]`'s output if given, zeros if `zero`."
-    src = [tf[(swap or {}).get(i, i)] for i in ids]
-    n = max(s[layers[0]].shape[0] for s in src)
-    mask = torch.stack([torch.arange(n) < s[layers[0]].shape[0] for s in src])
-    pad = lambda f: torch.cat([f, f.new_zeros(n - len(f), f.shape[1])])
-    feats = {l: torch.stack([pad(s[l]) for s in src]) for l in layers}
-    return ({l: torch.zeros_like(f) for l,f in feats.items()} if zero else feats), mask
+__all__ = ['fact_tokens', 'window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
 
 # %% ../../nbs/14b_train.kl.ipynb #ccf66665
 def fact_tokens(tok, ans:list, expected:str|None)->list[bool]:
