@@ -21,7 +21,7 @@ from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
 __all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'Cond', 'conditions_for', 'At', 'window_at', 'EditContext',
-           'edit_fn', 'step_fn', 'compare_conditions', 'summarize', 'evaluate_behaviour', 'tune_scales',
+           'condition_edit', 'condition_step', 'compare_conditions', 'summarize', 'evaluate_behaviour', 'tune_scales',
            'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #2f3c26d0
@@ -110,7 +110,7 @@ def _oracle_edit(base:str, rt, h):
     return lambda x: h  # oracle_hidden
 
 # %% ../nbs/14_eval.ipynb #7de8b784
-def edit_fn(c:Cond, l:int, ctx:EditContext, at:At):
+def condition_edit(c:Cond, l:int, ctx:EditContext, at:At):
     "The function (N, d) -> (N, d) that condition `c` applies at layer `l` to the positions `at`."
     sae, s = ctx.saes[l], c.scale
     if c.base == "sae": return lambda x: _round_trip(sae)(x.float())
@@ -121,12 +121,12 @@ def edit_fn(c:Cond, l:int, ctx:EditContext, at:At):
     raise ValueError(f"condition {c.name!r}: {c.base!r} has no edit")
 
 # %% ../nbs/14_eval.ipynb #8bc99ed7
-def step_fn(c:Cond, l:int, ctx:EditContext, S:int):
+def condition_step(c:Cond, l:int, ctx:EditContext, S:int):
     "The function (B, 1, d) -> (B, 1, d) that condition `c` applies at layer `l` to each generated token (`GENERATED` only)."
     if c.base not in GENERATED: raise ValueError(f"condition {c.name!r} cannot edit generated tokens (no with-tool state exists there)")
     def f(h):
         B = h.shape[0]
-        return edit_fn(c, l, ctx, At(torch.arange(B), torch.full((B,), S)))(h[:, 0])[:, None]
+        return condition_edit(c, l, ctx, At(torch.arange(B), torch.full((B,), S)))(h[:, 0])[:, None]
     return f
 
 # %% ../nbs/14_eval.ipynb #3f71e57c
@@ -142,11 +142,11 @@ def _no_tool(model, tok, prompts, n_suf, wt:dict, S:int, answer_edited:bool)->di
 # %% ../nbs/14_eval.ipynb #5e454dbc
 def _fns(c:Cond, ctx:EditContext, at:At)->dict:
     "Layer -> edit function of condition `c` at the positions `at` (none for `none`)."
-    return {l: edit_fn(c, l, ctx, at) for l in c.layers} if c.base != "none" else {}
+    return {l: condition_edit(c, l, ctx, at) for l in c.layers} if c.base != "none" else {}
 
 def _answers(model, tok, b, c:Cond, ctx:EditContext, max_new_tokens:int)->list[str]:
     "Greedy answers of the no-tool batch `b` under `c`, edited at the suffix and, for `GENERATED` conditions, at each generated token."
-    steps = {l: step_fn(c, l, ctx, b["S"]) for l in c.layers} if c.base in GENERATED else None
+    steps = {l: condition_step(c, l, ctx, b["S"]) for l in c.layers} if c.base in GENERATED else None
     ids = greedy_ids(model, tok, b, _fns(c, ctx, b["at_p"]), steps, max_new_tokens)
     return [t.strip() for t in tok.batch_decode(ids, skip_special_tokens=True)]
 

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from .data.scenarios import answer_hit
 from .stats import strata_resample, wilson
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
-from .eval import Cond, EditContext, window_at, edit_fn as cond_edit_fn, step_fn as cond_step_fn, summarize, compare_conditions
+from .eval import Cond, EditContext, window_at, condition_edit, condition_step, summarize, compare_conditions
 from .data.tool import tool_features, stack_tool
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard
@@ -67,8 +67,8 @@ def _ms_fns(ctx:EditContext, scale:float, layers:list, n_al:list, n_suf:list, S:
     "(window edits, suffix edits, step edits) of the per-family mean shift at strength `scale`, as `mint.eval` applies it."
     c = Cond("mean_shift_family", "mean_shift_family", layers, scale)
     win, suf = window_at(n_al, n_suf, S, True), window_at(n_suf, n_suf, S, False)
-    return ({l: cond_edit_fn(c, l, ctx, win) for l in layers}, {l: cond_edit_fn(c, l, ctx, suf) for l in layers},
-            {l: cond_step_fn(c, l, ctx, S) for l in layers})
+    return ({l: condition_edit(c, l, ctx, win) for l in layers}, {l: condition_edit(c, l, ctx, suf) for l in layers},
+            {l: condition_step(c, l, ctx, S) for l in layers})
 
 # %% ../nbs/14c_tool_eval.ipynb #353bc931
 def _score(model, tok, b, lp_w, fns_win, fns_suf, steps, row, last, max_new_tokens:int, text:bool=True)->tuple:
