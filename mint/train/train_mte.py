@@ -8,7 +8,7 @@ Docs: https://mint-dev.github.io/mint/train.train_mte.html.md"""
 from __future__ import annotations
 import contextlib, itertools, json, logging, random
 from pathlib import Path
-from types import SimpleNamespace
+from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -27,7 +27,7 @@ from ..utils import atomic_save
 from ..dist import barrier, is_main, local_device, world
 
 # %% auto #0
-__all__ = ['log', 'set_seed', 'evaluate', 'make_optimizer', 'final_name', 'train_mte']
+__all__ = ['log', 'set_seed', 'evaluate', 'make_optimizer', 'TrainingRun', 'final_name', 'train_mte']
 
 # %% ../../nbs/06_train.train_mte.ipynb #7e095b66
 log = logging.getLogger(__name__)
@@ -309,8 +309,25 @@ def _share(loss, metrics:dict, mask)->tuple:
     dist.all_reduce(both)
     return loss * (w * n / both[0]).to(loss.dtype), dict(zip(metrics, (both[1:] / both[0]).tolist()))
 
+# %% ../../nbs/06_train.train_mte.ipynb #e5f17b1b
+@dataclass
+class TrainingRun:
+    "What a training run holds between its setup and its loop."
+    config: MintConfig  # the run's config
+    device: str  # the device this rank trains on
+    train: object  # the training pairs (a list, or a pair store's lazy view)
+    saes: dict  # layer -> SAE
+    mte: torch.nn.Module  # the editor being trained
+    opt: torch.optim.Optimizer  # its optimizer
+    step: int  # the step the run starts from (0, or a resumed checkpoint's)
+    mf: Path|None  # metrics.jsonl (rank 0 only)
+    val_dl: object  # unshuffled batches of the held-out pairs (rank 0 only; None without them)
+    ms: dict|None  # layer -> (S + 1, d) mean shift of the training pairs, which validation compares with
+    amp: object  # bf16 autocast, or a null context
+    loss: torch.nn.Module  # (batch, target) -> (loss, metrics); DDP-wrapped under torchrun
+
 # %% ../../nbs/06_train.train_mte.ipynb #f1560bcf
-def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->SimpleNamespace:
+def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->TrainingRun:
     "What a run of `config` holds: its data, SAEs, editor, optimizer, first step, metrics file, validation data and autocast."
     c, device = config.mte, _device()
     if c.objective == "kl": raise ValueError(f"{config.source or 'config'}: mte.objective 'kl' trains through the model; run mint-run --config_path {config.source or '...'} (its train stage does)")
@@ -323,8 +340,8 @@ def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->SimpleNames
     val_dl, ms = _validation(train, val, c, config.seed, no_h_no) if is_main() else (None, None)
     amp = torch.autocast(device, dtype=torch.bfloat16) if c.dtype == 'bf16' else contextlib.nullcontext()
     if is_main(): log.info(f"{len(train)} training pairs, {len(val)} held out by {config.data.val_split}; objective {c.objective}; {sum(p.numel() for p in mte.parameters()):,} parameters on {device}")
-    return SimpleNamespace(config=config, device=device, train=train, saes=saes, mte=mte, opt=opt, step=step, mf=mf,
-                           val_dl=val_dl, ms=ms, amp=amp, loss=_loss_fn(mte, saes, c, device))
+    return TrainingRun(config=config, device=device, train=train, saes=saes, mte=mte, opt=opt, step=step, mf=mf,
+                       val_dl=val_dl, ms=ms, amp=amp, loss=_loss_fn(mte, saes, c, device))
 
 # %% ../../nbs/06_train.train_mte.ipynb #731674fd
 def _train_step(loss_fn, opt, b:dict, saes:dict, c, amp)->dict:
@@ -336,7 +353,7 @@ def _train_step(loss_fn, opt, b:dict, saes:dict, c, amp)->dict:
     return metrics
 
 # %% ../../nbs/06_train.train_mte.ipynb #1951869d
-def _checkpoint(r:SimpleNamespace, step:int):
+def _checkpoint(r:TrainingRun, step:int):
     "Log the held-out metrics of `r.mte` (when there are held-out pairs) and write the resumable `mte_step_{step}.pt` (rank 0)."
     if is_main() and r.val_dl:
         with r.amp: _log_metrics(r.mf, {'step': step, 'split': 'val', **evaluate(r.mte, r.val_dl, r.saes, r.ms)})
@@ -344,7 +361,7 @@ def _checkpoint(r:SimpleNamespace, step:int):
     barrier()
 
 # %% ../../nbs/06_train.train_mte.ipynb #eedd1aab
-def _fit(r:SimpleNamespace):
+def _fit(r:TrainingRun):
     "Train `r.mte` from step `r.step` to `mte.steps`: log every step's metrics, validate and checkpoint every `checkpoint_every`."
     c = r.config.mte
     batches = _batches(r.train, c.layers, c.batch_size, r.config.seed, r.step)
