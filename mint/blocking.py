@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .lm import decoder_layers
+from .utils import Report
 from .data.scenarios import answer_hit
 from .stats import strata_resample, wilson, interval
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob
@@ -222,8 +223,8 @@ def _read_rows(wf)->list:
     return rows + [_r(l, *[c for q in qs for c in (_cell(s[f"{q}<{l}"], "hit"), _cell(s[f"{q}<{l}"], "answer_logprob_change", 1))],
                       *[_cell(wf["families"][f][f"{qs[-1]}<{l}"], "hit") for f in fams]) for l in wf["read_from"]]
 
-def blocking_table(wf:dict)->str:
-    "`wf` (from `where_fact_enters`) as markdown, with the reading layers it implies."
+def blocking_table(wf:dict)->Report:
+    "`wf` (from `where_fact_enters`) as markdown (a `Report`), with the reading layers it implies."
     head = [f"**Blocking attention to the tool's turns, {wf['n_scenarios']} scenarios** (95% paired bootstrap intervals over scenarios within families; "
             "Δ answer log-prob: the change in the unblocked answer's log-probability)", ""]
     rows = head
@@ -235,7 +236,7 @@ def blocking_table(wf:dict)->str:
     if wf.get("read_from"):
         rows += ["", f"**The tool's turns readable only from layer `l` on** (blocked in layers 0 to l-1; not blocked, the hit rate is {_cell(wf['summary']['with_tool'], 'hit')})", ""]
         rows += _read_rows(wf)
-    return "\n".join(rows)
+    return Report("\n".join(rows))
 
 # %% ../nbs/14a_blocking.ipynb #d65c6ef1
 def plot_blocking(wf:dict, path=None):

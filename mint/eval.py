@@ -12,6 +12,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .config import Condition, choices
+from .utils import Report
 from .stats import strata_resample, wilson, interval, closed_gap, verdict
 from .data.scenarios import answer_hit
 from .models.hooks import mte_edit
@@ -331,14 +332,14 @@ def _settings(ev)->str:
     return (f"Layers {ev['layers']}, edits at `{ev['align']}`, MTE objective `{ev['objective']}`, strengths "
             + ", ".join(f"{k} {v:g}" for k,v in ev["scales"].items() if k in SCALED) + ".")
 
-def summary_table(ev:dict)->str:
-    "The evaluation as markdown: the overall table, the MTE against each reference, and per-family tables."
+def summary_table(ev:dict)->Report:
+    "The evaluation as markdown (a `Report`): the overall table, the MTE against each reference, and per-family tables."
     rows = _overall(ev["summary"], ev["n_scenarios"]) + _compare_rows(ev["summary"])
     rows += _family_rows(ev, "closed_last", "**Gap closed at the last position, per family**") + _family_compare_rows(ev)
     rows += _family_rows(ev, "hit_rate", "**Hit rate, per family**")
     wt = {f: ev["families"][f]["with_tool"] for f in ev["families"]}
     rows.append(_row("*with tool*", *[f"{_iv(w['hit_rate'], w['hit_rate_ci'])} ({w['misses']} missed)" for w in wt.values()]))
-    return "\n".join(rows + ["", _settings(ev)])
+    return Report("\n".join(rows + ["", _settings(ev)]))
 
 # %% ../nbs/14_eval.ipynb #f164130f
 def _bars(ax, s:dict, cs:list):

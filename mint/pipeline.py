@@ -10,6 +10,7 @@ import copy, hashlib, json, logging, os, time
 from pathlib import Path
 import torch
 from .config import load_config, MintConfig
+from .utils import Report
 from .dist import barrier, init_distributed, is_main, local_device, say, stage, world
 
 # %% auto #0
@@ -254,8 +255,8 @@ def _seed_spread(c:MintConfig, model, tok, scenarios, saes, ev)->dict:
     return _spread([first] + [_seed_result(c, k, model, tok, scenarios, saes) for k in seed_configs(c)[1:]])
 
 # %% ../nbs/15_pipeline.ipynb #b1f285ad
-def eval_report(ev:dict)->str:
-    "The evaluation's tables, with the seeds' spread when there is one."
+def eval_report(ev:dict)->Report:
+    "The evaluation's tables (a `Report`), with the seeds' spread when there is one."
     from mint.eval import summary_table
     rep = summary_table(ev)
     if "seeds" in ev:
@@ -263,7 +264,7 @@ def eval_report(ev:dict)->str:
         rep += (f"\n\n**Across {len(s['per_seed'])} training seeds** (the MTE at each seed's tuned strength): gap closed (last) "
                 f"{s['closed_last']['mean']:.3f} ± {s['closed_last']['std']:.3f} (min {s['closed_last']['min']:.3f}, max {s['closed_last']['max']:.3f}); "
                 f"window {s['closed_aligned']['mean']:.3f} ± {s['closed_aligned']['std']:.3f}; hit rate {s['hit_rate']['mean']:.3f} ± {s['hit_rate']['std']:.3f}.")
-    return rep
+    return Report(rep)
 
 # %% ../nbs/15_pipeline.ipynb #47d932e2
 def _write_eval(out:Path, ev:dict):

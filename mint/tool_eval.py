@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
+from .utils import Report
 from .data.scenarios import answer_hit
 from .stats import strata_resample, wilson
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
@@ -199,8 +200,8 @@ def _family_rows(et)->list:
         rows.append(_r(f"{x['condition']} − {x['reference']}", *[_diff(et["families"][f]["comparisons"][k]["last"]) for f in fams]))
     return rows
 
-def tool_table(et:dict)->str:
-    "The tool editor's evaluation `et` as markdown: conditions, comparisons, swap test, per-family gaps and hit rates."
+def tool_table(et:dict)->Report:
+    "The tool editor's evaluation `et` as markdown (a `Report`): conditions, comparisons, swap test, per-family gaps and hit rates."
     fams = list(et["families"])
     rows = _main_rows(et) + _compare_rows(et) + _family_rows(et) + ["", "**Hit rate per family**", "", *_hd("condition", *fams)]
     for c in et["conditions"]:
@@ -208,7 +209,7 @@ def tool_table(et:dict)->str:
     rows.append(_r("*with tool*", *[_iv(et["families"][f]["with_tool"]["hit_rate"], et["families"][f]["with_tool"]["hit_rate_ci"]) for f in fams]))
     st = {s for s in et.get("strengths", {}).values() if s != 1}
     edit = f" Editor strength (tuned on validation scenarios): {', '.join(f'{s:g}' for s in sorted(st))}." if st else ""
-    return "\n".join(rows + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}.{edit}"])
+    return Report("\n".join(rows + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}.{edit}"]))
 
 # %% ../nbs/14c_tool_eval.ipynb #c1552f7b
 @torch.no_grad()

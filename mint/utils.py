@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['atomic_write', 'atomic_save']
+__all__ = ['atomic_write', 'atomic_save', 'Report']
 
 # %% ../nbs/00a_utils.ipynb #4385f844
 def atomic_write(path, # the file to write
@@ -30,3 +30,9 @@ def atomic_write(path, # the file to write
 def atomic_save(obj, path)->Path:
     "`torch.save` `obj` to `path` atomically."
     return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+# %% ../nbs/00a_utils.ipynb #5f4335c6
+class Report(str):
+    "Markdown text that a notebook shows rendered (`_repr_markdown_`), and that prints and saves as itself."
+    def _repr_markdown_(self): return str(self)
+    def _repr_pretty_(self, p, cycle): p.text(str(self))  # the plain-text view: the markdown, not a quoted string

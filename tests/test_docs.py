@@ -4,7 +4,7 @@ This is the notebooks' test run in `make test`: each notebook runs once, flagged
 skips them (`tst_flags`), and a notebook that fails under it fails here. The runs start with the session, two at a
 time, beside the other tests (conftest's `notebook_runs`), and write the executed notebooks (widget state
 included) to docs/_exec, which the site build then uses. Screenshots of the home and analysis pages go to tests/artifacts/."""
-import functools, http.server, shutil, sys, threading, time, urllib.request
+import functools, http.server, re, shutil, sys, threading, time, urllib.request
 from pathlib import Path
 import nbformat, pytest
 
@@ -61,6 +61,13 @@ def site():
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{srv.server_address[1]}/"
     srv.shutdown()
+
+def test_reports_render_as_tables(site):
+    "The evaluations' markdown reports (`mint.utils.Report`) show on the site as tables, not as text in a code box."
+    for page, head in (('eval', 'gap closed (last)'), ('tutorial_smollm2', 'gap closed (last)'), ('tutorial_tool', 'hit rate, fed value'),
+                       ('blocking', 'blocked from layer')):
+        html = urllib.request.urlopen(f"{site}{page}.html").read().decode()
+        assert any(head in t for t in re.findall(r'<table.*?</table>', html, re.S)), page  # (no markdown cell of these pages has that column)
 
 @pytest.fixture(scope='module')
 def browser():
