@@ -6,6 +6,7 @@ Docs: https://mint-dev.github.io/mint/eval.html.md"""
 
 # %% ../nbs/14_eval.ipynb #3de67f3a
 from __future__ import annotations
+import dataclasses
 from dataclasses import dataclass, field
 import torch
 from fastcore.basics import patch
@@ -22,8 +23,8 @@ from .dist import all_gather, is_main, shard, unshard
 
 # %% auto #0
 __all__ = ['CONDITIONS', 'GENERATED', 'SCALED', 'REFERENCES', 'Cond', 'conditions_for', 'At', 'window_at', 'EditContext',
-           'condition_edit', 'condition_step', 'compare_conditions', 'summarize', 'evaluate_behaviour', 'tune_scales',
-           'summary_table', 'plot_behaviour']
+           'unseen', 'condition_edit', 'condition_step', 'compare_conditions', 'summarize', 'evaluate_behaviour',
+           'tune_scales', 'unseen_note', 'summary_table', 'plot_behaviour']
 
 # %% ../nbs/14_eval.ipynb #2f3c26d0
 CONDITIONS = choices(Condition)
@@ -88,6 +89,14 @@ def shift(self:EditContext, c:Cond, l:int, at:At):
     fam = [self.families[r] for r in at.row.tolist()]
     if (miss := sorted({f for f in fam if f not in self.ms})): raise ValueError(f"mean_shift_family: no training pairs of family {miss}")
     return torch.stack([self.ms[f][l][r] for f,r in zip(fam, at.ms_row.tolist())])
+
+# %% ../nbs/14_eval.ipynb #2d1b1ebe
+def unseen(ctx:EditContext, c:Cond)->tuple:
+    "(context, rows): the rows of `ctx`'s batch whose family has no table for `c` (`mean_shift_family` only), and `ctx` with zeros for them."
+    rows = [i for i,f in enumerate(ctx.families) if f not in ctx.ms] if c.base == "mean_shift_family" else []
+    if not rows: return ctx, []
+    zero = {l: torch.zeros_like(t) for l,t in ctx.ms[None].items()}  # (S+1, d) each: no edit at those rows, whose results are dropped
+    return dataclasses.replace(ctx, ms={**ctx.ms, **{ctx.families[r]: zero for r in rows}}), rows
 
 # %% ../nbs/14_eval.ipynb #da0b8fbe
 def _round_trip(sae): return lambda x: sae.decode(sae.encode(x))
@@ -177,15 +186,18 @@ def _eval_batch(model, tok, batch, ctx:EditContext, conds:list[Cond], answer_edi
     b = _no_tool(model, tok, p_no, n_suf, wt, ctx.ms[None][min(ctx.saes)].shape[0] - 1, answer_edited)
     recs = [_record(s, t, a) for s,t,a in zip(batch, tok.batch_decode(wt["full"], skip_special_tokens=True), wt["lp_ans"].tolist())]
     for c in conds:
-        res = _eval_cond(model, tok, b, c, ctx, wt["lp"], max_new_tokens, _wants_text(generate, c.name))
-        for rec,s,r in zip(recs, batch, res): rec[c.name] = dict(r, hit=_hit(s.answer, r["text"]))
+        cx, drop = unseen(ctx, c)
+        res = _eval_cond(model, tok, b, c, cx, wt["lp"], max_new_tokens, _wants_text(generate, c.name)) if len(drop) < len(batch) else [None] * len(batch)
+        for k,(rec,s,r) in enumerate(zip(recs, batch, res)): rec[c.name] = None if k in drop else dict(r, hit=_hit(s.answer, r["text"]))
     return recs
 
 # %% ../nbs/14_eval.ipynb #19d358ef
 def _col(recs, c, k): return torch.tensor([r[c][k] for r in recs], dtype=torch.float64)
 
 def _condition_summary(recs, c, idx):
-    "Means, gaps closed with intervals and the hit rate of condition `c` over `recs`."
+    "Means, gaps closed with intervals and the hit rate of condition `c` over `recs` (each None when `recs` is empty)."
+    if not recs: return dict.fromkeys(("kl_aligned", "kl_last", "answer_logprob", "answer_logprob_ci", "closed_aligned", "closed_aligned_ci",
+                                      "closed_last", "closed_last_ci", "hit_rate")) | dict(hit_rate_ci=[None, None])
     m = {k: _col(recs, c, k).mean().item() for k in ("kl_aligned", "kl_last", "answer_logprob")}
     m["answer_logprob_ci"] = interval(_col(recs, c, "answer_logprob")[idx].mean(1))
     for k in ("aligned", "last"):
@@ -197,9 +209,10 @@ def _condition_summary(recs, c, idx):
 
 # %% ../nbs/14_eval.ipynb #d7cce594
 def compare_conditions(recs, ref, idx, a="mte"):
-    "The difference of the gaps closed, `a` minus `ref`, with paired intervals and verdicts."
+    "The difference of the gaps closed, `a` minus `ref`, with paired intervals and verdicts (None when `recs` is empty)."
     out = dict(condition=a, reference=ref)
     for k in ("last", "aligned"):
+        if not recs: out[k] = dict(diff=None, ci=None, verdict=None); continue
         kn = _col(recs, "none", f"kl_{k}")
         gap = lambda c, i=None: closed_gap(_col(recs, c, f"kl_{k}"), kn, i)
         out[k] = dict(diff=gap(a) - gap(ref), ci=interval(gap(a, idx) - gap(ref, idx)))
@@ -222,13 +235,25 @@ def _with_tool_summary(recs)->dict:
     return out
 
 # %% ../nbs/14_eval.ipynb #fb5f69ee
+def _over(recs, names, idx, n_boot:int, seed:int)->tuple:
+    "(records, resamples): those of `recs` that hold every condition of `names`, with `idx` if that is all of them, else their own."
+    sub = [r for r in recs if all(r[c] is not None for c in names)]
+    if len(sub) == len(recs): return recs, idx
+    return sub, strata_resample([r["family"] for r in sub], n_boot, seed) if sub else None
+
+def _counted(out:dict, n:int, of:int)->dict: return out if n == of else out | dict(n_scenarios=n)  # over how many, when not all
+
 def summarize(recs:list, # per-scenario records from `_eval_batch`
               names:list, # the condition names to summarize (with "none")
-              n_boot:int=2000, seed:int=0)->dict:
-    "Per condition, means, gaps closed and hit rates with intervals; and the MTE against each reference."
+              n_boot:int=2000, seed:int=0,
+              pairs:list|None=None, # the (condition, reference) pairs to compare; default: the MTE against each reference
+             )->dict:
+    "Per condition, means, gaps closed and hit rates with intervals; and the MTE against each reference (or `pairs`)."
     idx = strata_resample([r["family"] for r in recs], n_boot, seed)
-    return dict(conditions={c: _condition_summary(recs, c, idx) for c in names},
-                comparisons=[compare_conditions(recs, ref, idx, a) for a,ref in _pairs(names)], with_tool=_with_tool_summary(recs))
+    def cond(c): sub, i = _over(recs, [c], idx, n_boot, seed); return _counted(_condition_summary(sub, c, i), len(sub), len(recs))
+    def comp(a, ref): sub, i = _over(recs, [a, ref], idx, n_boot, seed); return _counted(compare_conditions(sub, ref, i, a), len(sub), len(recs))
+    return dict(conditions={c: cond(c) for c in names}, comparisons=[comp(a, ref) for a,ref in (_pairs(names) if pairs is None else pairs)],
+                with_tool=_with_tool_summary(recs))
 
 # %% ../nbs/14_eval.ipynb #979e3985
 def _eval_all(model, tok, scenarios, mte, saes:dict, ms:dict, conds:list[Cond], batch_size:int, seed:int, desc:str, **kw)->list[dict]:
@@ -270,9 +295,12 @@ def evaluate_behaviour(model, tok, # the LM and its tokenizer
 
 # %% ../nbs/14_eval.ipynb #87f6641f
 def _tried(recs, names, candidates)->dict:
-    "Per condition in `names` and strength in `candidates`, the share of the last-position KL gap its run `{name}x{strength}` closed."
-    kn = _col(recs, "none", "kl_last")
-    return {n: {s: closed_gap(_col(recs, f"{n}x{s}", "kl_last"), kn) for s in candidates} for n in names}
+    "Per condition in `names` and strength in `candidates`, the share of the last-position KL gap its run `{name}x{strength}` closed (None: no scenario)."
+    out = {}
+    for n in names:
+        sub = [r for r in recs if r[f"{n}x{candidates[0]}"] is not None]  # `mean_shift_family` runs only on families that training saw
+        out[n] = {s: closed_gap(_col(sub, f"{n}x{s}", "kl_last"), _col(sub, "none", "kl_last")) if sub else None for s in candidates}
+    return out
 
 def tune_scales(model, tok, val_scenarios, mte, saes, train_pairs, align:str="suffix", candidates=(0.5, 1.0, 1.5, 2.0),
                 names=SCALED, batch_size:int=8, max_answer_tokens:int=24, seed:int=0)->dict:
@@ -282,12 +310,13 @@ def tune_scales(model, tok, val_scenarios, mte, saes, train_pairs, align:str="su
     recs = _eval_all(model, tok, val_scenarios, mte, saes, ms, conds, batch_size, seed, "tuning strengths", answer_edited=align == "suffix+answer",
                      max_answer_tokens=max_answer_tokens, max_new_tokens=max_answer_tokens, generate=False)
     tried = _tried(recs, names, candidates)
-    return dict(chosen={n: max(t, key=t.get) for n,t in tried.items()}, closed_last=tried, n_scenarios=len(recs))
+    return dict(chosen={n: max(t, key=t.get) for n,t in tried.items() if None not in t.values()}, closed_last=tried, n_scenarios=len(recs))
 
 # %% ../nbs/14_eval.ipynb #a183356c
 def _f(v, p=3): return "–" if v is None else f"{v:.{p}f}"
 def _iv(v, ci, p=2): return "–" if v is None else f"{v:.{p}f} [{ci[0]:.{p}f}, {ci[1]:.{p}f}]"  # "–": not measured
-def _diff(x, p=3): return f"{x['diff']:+.{p}f} [{x['ci'][0]:+.{p}f}, {x['ci'][1]:+.{p}f}] {x['verdict']}"
+def _diff(x, p=3): return "–" if x['diff'] is None else f"{x['diff']:+.{p}f} [{x['ci'][0]:+.{p}f}, {x['ci'][1]:+.{p}f}] {x['verdict']}"
+def _label(name, m, n): return name if "n_scenarios" not in m else f"{name} ({m['n_scenarios']} of {n})"  # a result over some scenarios only
 def _row(*cells)->str: return "| " + " | ".join(map(str, cells)) + " |"
 def _head(*cols)->list: return [_row(*cols), "|---" * len(cols) + "|"]
 
@@ -297,17 +326,17 @@ def _overall(s, n):
     rows = [f"**All {n} held-out scenarios** (95% intervals: paired bootstrap over scenarios within families; Wilson for hit rates)", "",
             *_head("condition", "gap closed (last)", "gap closed (window)", "KL last", "answer log-prob", "hit rate")]
     for c,m in s["conditions"].items():
-        rows.append(_row(c, _iv(m['closed_last'], m['closed_last_ci']), _iv(m['closed_aligned'], m['closed_aligned_ci']), _f(m['kl_last']),
+        rows.append(_row(_label(c, m, n), _iv(m['closed_last'], m['closed_last_ci']), _iv(m['closed_aligned'], m['closed_aligned_ci']), _f(m['kl_last']),
                          _iv(m['answer_logprob'], m['answer_logprob_ci'], 1), _iv(m['hit_rate'], m['hit_rate_ci'])))
     w = s["with_tool"]
     return rows + [_row("*with tool*", 1, 1, 0, _f(w['answer_logprob'], 1), _iv(w['hit_rate'], w['hit_rate_ci']))]
 
 # %% ../nbs/14_eval.ipynb #7897a647
-def _compare_rows(s):
+def _compare_rows(s, n):
     "The MTE against each reference, overall: the differences of the gaps closed with their intervals and verdicts."
     rows = ["", "**The MTE against each reference** (difference of gaps closed; \"tied\" when the interval holds zero)", "",
             *_head("MTE", "reference", "last position", "window")]
-    return rows + [_row(c['condition'], c['reference'], _diff(c['last']), _diff(c['aligned'])) for c in s["comparisons"]]
+    return rows + [_row(c['condition'], _label(c['reference'], c, n), _diff(c['last']), _diff(c['aligned'])) for c in s["comparisons"]]
 
 def _family_compare_rows(ev):
     "The MTE against each reference at the last position, one column per family."
@@ -332,14 +361,23 @@ def _settings(ev)->str:
     return (f"Layers {ev['layers']}, edits at `{ev['align']}`, MTE objective `{ev['objective']}`, strengths "
             + ", ".join(f"{k} {v:g}" for k,v in ev["scales"].items() if k in SCALED) + ".")
 
+def unseen_note(ev:dict)->list[str]:
+    "Lines naming, per condition of `ev` that some families lack (their scenarios show \"–\"), those families and what its results cover."
+    out = []
+    for c in ev["conditions"]:
+        if fams := [f for f in ev["families"] if ev["families"][f]["conditions"][c].get("n_scenarios") == 0]:
+            n = ev["summary"]["conditions"][c].get("n_scenarios", ev["n_scenarios"])
+            out += ["", f"`{c}` is not computed for {', '.join(fams)}, a family training never saw (\"–\"): its results are over the other {n} of {ev['n_scenarios']} scenarios."]
+    return out
+
 def summary_table(ev:dict)->Report:
     "The evaluation as markdown (a `Report`): the overall table, the MTE against each reference, and per-family tables."
-    rows = _overall(ev["summary"], ev["n_scenarios"]) + _compare_rows(ev["summary"])
+    rows = _overall(ev["summary"], ev["n_scenarios"]) + _compare_rows(ev["summary"], ev["n_scenarios"])
     rows += _family_rows(ev, "closed_last", "**Gap closed at the last position, per family**") + _family_compare_rows(ev)
     rows += _family_rows(ev, "hit_rate", "**Hit rate, per family**")
     wt = {f: ev["families"][f]["with_tool"] for f in ev["families"]}
     rows.append(_row("*with tool*", *[f"{_iv(w['hit_rate'], w['hit_rate_ci'])} ({w['misses']} missed)" for w in wt.values()]))
-    return Report("\n".join(rows + ["", _settings(ev)]))
+    return Report("\n".join(rows + unseen_note(ev) + ["", _settings(ev)]))
 
 # %% ../nbs/14_eval.ipynb #f164130f
 def _bars(ax, s:dict, cs:list):
@@ -355,7 +393,7 @@ def _bars(ax, s:dict, cs:list):
 def plot_behaviour(ev:dict, path=None):
     "Gaps closed by each condition with their 95% intervals; saved to `path` if given."
     s = ev["summary"]["conditions"]
-    cs = [c for c in s if c != "none"]
+    cs = [c for c in s if c != "none" and s[c]["closed_last"] is not None]
     fig, ax = plt.subplots(figsize=(max(7, 0.6 * len(cs)), 3.4))
     _bars(ax, s, cs)
     ax.set_ylabel("share of KL(with‖no) closed")

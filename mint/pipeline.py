@@ -188,13 +188,16 @@ def _tuned_line(t:dict, names)->str:
 
 # %% ../nbs/15_pipeline.ipynb #3d51b61c
 def _tuned(c:MintConfig, model, tok, val, mte, saes, train, names)->dict:
-    "The strengths of `names` tuned on `val` (or the one configured strength when there is one or no validation scenario)."
+    "The strengths of `names` tuned on `val` (or the one configured strength when there is one, or no validation scenario they can run on)."
     from mint.eval import tune_scales
     if len(c.eval.scales) == 1 or not val:
         if not val: say(f"[mint] no validation scenarios (no held-out pair matches a training scenario): strengths not tuned, {c.eval.scales[0]:g}")
         return dict(chosen={n: c.eval.scales[0] for n in names})
     t = tune_scales(model, tok, val, mte, saes, train, c.pairs.align, c.eval.scales, names, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
-    say(_tuned_line(t, names))
+    if miss := [n for n in names if n not in t["chosen"]]:  # `mean_shift_family` when training saw none of the validation scenarios' families
+        say(f"[mint] {', '.join(miss)}: no validation scenario of a family with training pairs: strength not tuned, {c.eval.scales[0]:g}")
+        t["chosen"] = {n: t["chosen"].get(n, c.eval.scales[0]) for n in names}
+    if tuned := [n for n in names if n not in miss]: say(_tuned_line(t, tuned))
     return t
 
 # %% ../nbs/15_pipeline.ipynb #876f1517

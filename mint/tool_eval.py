@@ -13,9 +13,9 @@ from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .utils import Report
 from .data.scenarios import answer_hit
-from .stats import strata_resample, wilson
+from .stats import wilson
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
-from .eval import Cond, EditContext, window_at, condition_edit, condition_step, summarize, compare_conditions
+from .eval import Cond, EditContext, window_at, condition_edit, condition_step, unseen, unseen_note, summarize
 from .data.tool import tool_features, stack_tool
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard
@@ -96,18 +96,20 @@ def tool_batch(model, tok, batch:list, arms:list, tfs:dict, # the model; scenari
     row, last = window_rows(n_al, n_suf)
     recs = [dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=t, answer_logprob=a, hit=_hit(s.answer, t)))
             for s,t,a in zip(batch, _texts(tok, full), lp_ans.tolist())]
-    runs = {"none": ({}, {}, None)}
+    runs, drop = {"none": ({}, {}, None)}, {}
     if ms is not None:
         layers = sorted(ms[None])
-        runs["mean_shift_family"] = _ms_fns(EditContext(None, dict.fromkeys(layers), ms, [s.family for s in batch]), ms_scale, layers, n_al, n_suf, ms[None][layers[0]].shape[0] - 1)
+        ctx, drop["mean_shift_family"] = unseen(EditContext(None, dict.fromkeys(layers), ms, [s.family for s in batch]), Cond("mean_shift_family", "mean_shift_family"))
+        runs["mean_shift_family"] = _ms_fns(ctx, ms_scale, layers, n_al, n_suf, ms[None][layers[0]].shape[0] - 1)
     for a in arms:
         tool = arm_tool(a, tfs[a.name], ids, partners)
         runs[a.name] = (arm_edits(a, tool, b["edit"][:, b["C"]:]), arm_edits(a, tool, b["suf"][:, b["C"]:b["P"]]), arm_steps(a, tool))
     for name,(fw, fs, st) in runs.items():
-        res, answers = _score(model, tok, b, lp_w, fw, fs, st, row, last, max_new_tokens, texts)
+        skip = drop.get(name, [])  # rows of a family that training never saw: no mean shift
+        res, answers = _score(model, tok, b, lp_w, fw, fs, st, row, last, max_new_tokens, texts) if len(skip) < len(batch) else ([None] * len(batch),) * 2
         fed = [partners[i] for i in ids] if any(a.swap and a.name == name for a in arms) else None
         for k,(rec, s, r, t) in enumerate(zip(recs, batch, res, answers)):
-            rec[name] = dict(r, text=t, hit=_hit(s.answer, t))
+            rec[name] = None if k in skip else dict(r, text=t, hit=_hit(s.answer, t))
             if fed: rec[name]["fed"] = fed[k]
     return recs
 
@@ -127,8 +129,7 @@ COMPARE = (("tool", "mean_shift_family"), ("tool", "tool_zero"), ("tool", "tool_
 
 def summarize_tool(recs:list, names:list, swaps:list, n_boot:int=2000, seed:int=0)->dict:
     "`summarize` of the conditions `names`, the comparisons of `COMPARE` among them, and the swap arms' hit rates."
-    s, idx = summarize(recs, names, n_boot, seed), strata_resample([r["family"] for r in recs], n_boot, seed)
-    s["comparisons"] = [compare_conditions(recs, ref, idx, a) for a,ref in COMPARE if a in names and ref in names]
+    s = summarize(recs, names, n_boot, seed, pairs=[(a, ref) for a,ref in COMPARE if a in names and ref in names])
     s["swap"] = {n: _swap_summary(recs, n) for n in swaps}
     return s
 
@@ -166,6 +167,7 @@ def _f(v, p=2): return "–" if v is None else f"{v:.{p}f}"
 def _iv(v, ci, p=2): return "–" if v is None else f"{v:.{p}f} [{ci[0]:.{p}f}, {ci[1]:.{p}f}]"
 def _r(*c)->str: return "| " + " | ".join(map(str, c)) + " |"
 def _hd(*c)->list: return [_r(*c), "|---" * len(c) + "|"]
+def _label(name, m, n): return name if "n_scenarios" not in m else f"{name} ({m['n_scenarios']} of {n})"  # a result over some scenarios only
 
 # %% ../nbs/14c_tool_eval.ipynb #827ac8fc
 def _main_rows(et)->list:
@@ -174,19 +176,19 @@ def _main_rows(et)->list:
     rows = [f"**{et['n_scenarios']} held-out scenarios** (95% intervals: paired bootstrap within families; Wilson for hit rates)", "",
             *_hd("condition", "gap closed (last)", "gap closed (window)", "KL last", "answer log-prob", "hit rate")]
     for c,m in s["conditions"].items():
-        rows.append(_r(c, _iv(m["closed_last"], m["closed_last_ci"]), _iv(m["closed_aligned"], m["closed_aligned_ci"]), _f(m["kl_last"], 3),
+        rows.append(_r(_label(c, m, et["n_scenarios"]), _iv(m["closed_last"], m["closed_last_ci"]), _iv(m["closed_aligned"], m["closed_aligned_ci"]), _f(m["kl_last"], 3),
                        _iv(m["answer_logprob"], m["answer_logprob_ci"], 1), _iv(m["hit_rate"], m["hit_rate_ci"])))
     w = s["with_tool"]
     return rows + [_r("*with tool*", 1, 1, 0, _f(w["answer_logprob"], 1), _iv(w["hit_rate"], w["hit_rate_ci"]))]
 
 # %% ../nbs/14c_tool_eval.ipynb #fd0f9a3f
-def _diff(x): return f"{x['diff']:+.3f} [{x['ci'][0]:+.3f}, {x['ci'][1]:+.3f}] {x['verdict']}"
+def _diff(x): return "–" if x['diff'] is None else f"{x['diff']:+.3f} [{x['ci'][0]:+.3f}, {x['ci'][1]:+.3f}] {x['verdict']}"
 
 def _compare_rows(et)->list:
     "The comparisons and the swap test."
     s = et["summary"]
     rows = ["", "**Differences of the gap closed** (paired; \"tied\" when the interval holds zero)", "", *_hd("condition", "reference", "last position", "window")]
-    rows += [_r(c["condition"], c["reference"], _diff(c["last"]), _diff(c["aligned"])) for c in s["comparisons"]]
+    rows += [_r(c["condition"], _label(c["reference"], c, et["n_scenarios"]), _diff(c["last"]), _diff(c["aligned"])) for c in s["comparisons"]]
     rows += ["", "**Swap test** (each scenario fed another scenario's tool output of its family)", "", *_hd("arm", "hit rate, fed value", "hit rate, own value")]
     return rows + [_r(n, _iv(v["hit_fed"], v["hit_fed_ci"]), _iv(v["hit"], v["hit_ci"])) for n,v in s["swap"].items()]
 
@@ -209,7 +211,7 @@ def tool_table(et:dict)->Report:
     rows.append(_r("*with tool*", *[_iv(et["families"][f]["with_tool"]["hit_rate"], et["families"][f]["with_tool"]["hit_rate_ci"]) for f in fams]))
     st = {s for s in et.get("strengths", {}).values() if s != 1}
     edit = f" Editor strength (tuned on validation scenarios): {', '.join(f'{s:g}' for s in sorted(st))}." if st else ""
-    return Report("\n".join(rows + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}.{edit}"]))
+    return Report("\n".join(rows + unseen_note(et) + ["", f"Mean-shift strength (tuned on validation scenarios): {et['ms_scale']:g}.{edit}"]))
 
 # %% ../nbs/14c_tool_eval.ipynb #c1552f7b
 @torch.no_grad()

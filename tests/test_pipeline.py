@@ -60,6 +60,30 @@ def test_eval_reads_the_users_own_scenario_files(lm, one):
     ev = json.loads((lm/'one/eval_mine/eval.json').read_text())
     assert [x['id'] for x in ev['scenarios']] == ['mine-0', 'mine-1', 'mine-2'] and 'no validation scenarios' in out
 
+def test_eval_on_a_family_that_training_never_saw(lm, one):
+    """Issue 19: a test file with a family that no training pair has: every condition is computed for every scenario, and the
+    per-family mean shift for the scenarios of the families it has, saying over how many; the unseen family's cells show '–'."""
+    test = [json.loads(l) for l in (lm/'one/scenarios/test.jsonl').read_text().splitlines()]
+    cur = [dict(family='currency', query=f'How much is {a} EUR in USD?', tool_name='convert_currency', arguments={'amount': a, 'from': 'EUR', 'to': 'USD'},
+                tool_output=f'{a} EUR = {a * 1.1:.2f} USD', answer=f'{a * 1.1:.2f}', id=f'currency-{a}') for a in (10, 20)]
+    f = lm/'unseen.jsonl'; f.write_text(''.join(json.dumps(s) + '\n' for s in test + cur))
+    cfg = one_config(lm, 'one', scenarios={'train_file': str(lm/'one/scenarios/train.jsonl'), 'test_file': str(f)},
+                     eval={'out_dir': 'one/eval_unseen', 'conditions': ['none', 'mean_shift', 'mean_shift_family', 'mte']})
+    code, out, err = _here(("eval",), cfg)
+    assert code == 0, err[-3000:]
+    ev, n = json.loads((lm/'one/eval_unseen/eval.json').read_text()), len(test) + len(cur)
+    recs = {x['id']: x for x in ev['scenarios']}
+    assert [recs[s['id']]['mean_shift_family'] is None for s in test + cur] == [False] * len(test) + [True] * len(cur)
+    assert all(recs[s['id']][c] is not None for s in test + cur for c in ('none', 'mean_shift', 'mte'))
+    s = ev['summary']
+    assert s['conditions']['mean_shift_family']['n_scenarios'] == len(test) and 'n_scenarios' not in s['conditions']['mte']
+    assert [c.get('n_scenarios') for c in s['comparisons']][:2] == [None, len(test)]  # mte against mean_shift, against mean_shift_family
+    assert ev['families']['currency']['conditions']['mean_shift_family']['closed_last'] is None and 'strengths tuned on' in out
+    md = (lm/'one/eval_unseen/eval.md').read_text()
+    assert f"| mean_shift_family ({len(test)} of {n}) |" in md and f"| mte | mean_shift_family ({len(test)} of {n}) |" in md
+    assert "`mean_shift_family` is not computed for currency, a family training never saw" in md
+    assert [l.split(' | ')[-1] for l in md.splitlines() if l.startswith('| mean_shift_family |')] == ['– |', '– |']  # gap closed and hit rate, per family
+
 def test_bad_inputs_end_in_one_line(lm, one):
     code, _, err = _here(("pairs",), one_config(lm, 'bad', mte={'hidden_dim': 64}))
     assert code == 1 and 'Traceback' not in err
