@@ -367,7 +367,7 @@ def unseen_note(ev:dict)->list[str]:
     for c in ev["conditions"]:
         if fams := [f for f in ev["families"] if ev["families"][f]["conditions"][c].get("n_scenarios") == 0]:
             n = ev["summary"]["conditions"][c].get("n_scenarios", ev["n_scenarios"])
-            out += ["", f"`{c}` is not computed for {', '.join(fams)}, a family training never saw (\"–\"): its results are over the other {n} of {ev['n_scenarios']} scenarios."]
+            out += ["", f"`{c}` is not computed for {', '.join(fams)}, {'a family' if len(fams) == 1 else 'families'} training never saw (\"–\"): its results are over the other {n} of {ev['n_scenarios']} scenarios."]
     return out
 
 def summary_table(ev:dict)->Report:
