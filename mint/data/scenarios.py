@@ -16,7 +16,7 @@ from ..dist import say
 # %% auto #0
 __all__ = ['FAMILIES', 'SYSTEM', 'Scenario', 'ScenarioError', 'scenario_from_dict', 'read_scenarios', 'write_scenarios',
            'scenarios_digest', 'answer_hit', 'make_scenarios', 'supports_tool_calls', 'takes_tools', 'chat_messages',
-           'build_prompts', 'chat_record', 'write_chat', 'entity_key', 'phrasing_key']
+           'build_prompts', 'chat_scenarios', 'chat_record', 'write_chat', 'entity_key', 'phrasing_key']
 
 # %% ../../nbs/11_data.scenarios.ipynb #9920ca41
 @dataclass
@@ -336,15 +336,21 @@ def _own(s:Scenario)->Scenario:
     if s.history == mine and s.tools is None and s.call_id in (None, "call0"): s.history = s.call_id = None
     return s
 
-def _read_chat(path:Path, strict:bool)->list[Scenario]:
-    "The scenarios of the chat file at `path`; the records it skips, and the fields it leaves out, are said."
+def chat_scenarios(path, # a chat file (see `mint.data.chat`)
+                   strict:bool=False, # a record that gives no scenario is an error
+                  )->tuple:
+    "(the scenarios of the chat file at `path`, each with where it was read; the `ChatRead` with the records skipped and the fields left out)."
     try: r = read_chat(path, strict)
     except ChatError as e: raise ScenarioError(str(e)) from None
-    out = [_own(scenario_from_dict(c, w)) for w,c in r.calls]
+    return [(w, _own(scenario_from_dict(c, w))) for w,c in r.calls], r
+
+def _read_chat(path:Path, strict:bool)->list[Scenario]:
+    "The scenarios of the chat file at `path`; the records it skips, and the fields it leaves out, are said."
+    out, r = chat_scenarios(path, strict)
     if r.skipped: say(f"[mint] {path}: {len(r.skipped)} of {r.n_records} chat records give no scenario and are skipped:\n  " + "\n  ".join(r.skipped))
     if r.ignored: say(f"[mint] {path}: fields left out: " + ", ".join(f"{k} ({n} records)" for k,n in r.ignored.items()))
     if not out: raise ScenarioError(f"{path}: its {r.n_records} chat records hold no usable tool call")
-    return out
+    return [s for _,s in out]
 
 # %% ../../nbs/11_data.scenarios.ipynb #600e30d0
 def chat_record(s:Scenario, # the scenario
