@@ -220,7 +220,7 @@ def _found(src, n_rec, got, ok, skipped, bad, ignored, model)->str:
            f"expected answers: {answered} of {len(ok)}" + ("" if answered else " (the evaluation reports the KL and log-prob measures, no hit rate)")]
     out += [f"skipped {len(skipped)} records" + (":" if skipped else ""), *[f"  {x}" for x in skipped]]
     if model: out += [f"left out {len(bad)} scenarios that cannot run on {model}" + (":" if bad else ""), *[f"  {x}" for x in bad]]
-    return "\n".join(out + ([f"fields left out: " + ", ".join(f"{k} ({n} records)" for k,n in ignored.items())] if ignored else []))
+    return "\n".join(out + (["fields left out: " + ", ".join(f"{k} ({n} records)" for k,n in ignored.items())] if ignored else []))
 
 # %% ../nbs/17_cli.ipynb #d7106986
 def scenarios_run(input:str, # a scenario file: chat records (JSON Lines, `.json`, `.parquet`) or mint's JSONL

@@ -24,7 +24,7 @@ OUT = Path(__file__).resolve().parent.parent/"samples"/"bfcl"/"multi_turn_base.j
 
 def _lines(f): return [json.loads(l) for l in Path(f).read_text().splitlines() if l.strip()]
 
-def _instances(pkg, q:dict)->dict:
+def _instances(q:dict)->dict:
     "Class name -> a BFCL backend instance loaded with conversation `q`'s initial state."
     from bfcl_eval.constants.executable_backend_config import CLASS_FILE_PATH_MAPPING, STATELESS_CLASSES
     out = {}
@@ -65,7 +65,7 @@ def _tool(doc:dict, mapping:dict)->dict:
 
 def _record(q:dict, calls:list, docs:dict, mapping:dict, k:int)->dict|None:
     "The chat record of the first turn of conversation `q`, or None when its calls span several classes or one fails."
-    insts, msgs, used = _instances(None, q), list(q["question"][0]), []
+    insts, msgs, used = _instances(q), list(q["question"][0]), []
     for j, call in enumerate(calls):
         cn, name, args, out = _run(insts, call)
         if out.startswith("Error during execution") or (used and cn != used[0][0]): return None

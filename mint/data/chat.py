@@ -106,7 +106,7 @@ def _links(msgs:list, where:str)->list[tuple]:
         run, calls = _tool_run(msgs, j), m.get("tool_calls", [])
         by_id = {msgs[t]["tool_call_id"]: t for t in run if "tool_call_id" in msgs[t]}
         for k,c in enumerate(calls):
-            at, name = f"{where}: message {j}, call {c['function']['name']!r}", c["function"]["name"]
+            at = f"{where}: message {j}, call {c['function']['name']!r}"
             if c.get("id") and by_id and c["id"] not in by_id: raise Unusable(f"{at}: its id {c['id']!r} matches no tool turn")
             if not (c.get("id") and by_id) and k >= len(run): raise Unusable(f"{at}: no tool turn after it")
             out.append((j, k, by_id[c["id"]] if c.get("id") and by_id else run[k]))

@@ -7,7 +7,7 @@ Docs: https://mint-dev.github.io/mint/data.scenarios.html.md"""
 # %% ../../nbs/11_data.scenarios.ipynb #3032ee2d
 from __future__ import annotations
 import copy, hashlib, json, random, re
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from .pair import entity_key, phrasing_key, NUMBER
 from .chat import ROLES, ChatError, is_chat_file, read_chat
