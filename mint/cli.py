@@ -1,4 +1,4 @@
-"""Every console command: `mint-train` (and `scripts/train_mte.py`), `mint-pairs`, `mint-eval`, `mint-run` and `mint-blocking`, with one error handler.
+"""Every console command: `mint-train` (and `scripts/train_mte.py`), `mint-pairs`, `mint-eval`, `mint-run`, `mint-blocking` and `mint-scenarios`, with one error handler.
 
 Docs: https://mint-dev.github.io/mint/cli.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://mint-dev.github.io/mint/cli.html.md"""
 
 # %% ../nbs/17_cli.ipynb #3edba179
 from __future__ import annotations
-import json, logging, signal, sys, time
+import copy, json, logging, signal, sys, time
 from collections import Counter
 from pathlib import Path
 import fire
@@ -16,11 +16,17 @@ from .analysis import save_run_figures
 from .pipeline import STAGES, run_pipeline, shown, stage_model, stage_scenarios
 from .blocking import where_fact_enters, blocking_table, plot_blocking
 from .data.scenarios import scenarios_digest
+from .data.scenarios import build_prompts, chat_scenarios, read_scenarios, write_scenarios
+from .data.chat import is_chat_file
+from .data.generate import suffix_length, tool_message_ids
+from .blocking import tool_span
+from .lm import load_tokenizer
 from .dist import barrier, init_distributed, is_main, say, where, world
 
 # %% auto #0
-__all__ = ['log', 'pairs_main', 'eval_main', 'run_main', 'run_command', 'main', 'stages_main', 'blocking_run', 'blocking_main',
-           'train_cli', 'pairs_cli', 'eval_cli', 'run_cli', 'blocking_cli']
+__all__ = ['log', 'pairs_main', 'eval_main', 'run_main', 'run_command', 'main', 'with_files', 'stages_main', 'blocking_run',
+           'blocking_main', 'check_scenario', 'scenarios_run', 'scenarios_main', 'train_cli', 'pairs_cli', 'eval_cli',
+           'run_cli', 'blocking_cli', 'scenarios_cli']
 
 # %% ../nbs/17_cli.ipynb #915a8d35
 log = logging.getLogger('mint')
@@ -89,6 +95,18 @@ def main(config_path:str="configs/default.yaml", # the run's YAML config
     config, secs = run_command("mint-train", work, debug)
     _print_results(config.mte, secs)
 
+# %% ../nbs/17_cli.ipynb #3431ff82
+def with_files(c, # a `MintConfig`
+               train_file:str|None=None, test_file:str|None=None, # scenario files to read instead of the config's
+               eval_dir:str|None=None, # where the evaluation goes
+              ):
+    "A copy of config `c` that reads the scenario files given; a new test file's evaluation goes to `eval_dir`, or beside `eval.out_dir`, never over it."
+    c = copy.deepcopy(c)
+    if train_file: c.scenarios.train_file = str(Path(train_file).resolve())
+    if test_file: c.scenarios.test_file = str(Path(test_file).resolve())
+    if eval_dir or test_file: c.eval.out_dir = str(Path(eval_dir).resolve()) if eval_dir else f"{c.eval.out_dir}_{Path(test_file).stem}"
+    return c
+
 # %% ../nbs/17_cli.ipynb #8b4d8c9e
 def stages_main(stages:tuple, # the stages of `STAGES` to run
                 name:str, # the command's name
@@ -96,8 +114,11 @@ def stages_main(stages:tuple, # the stages of `STAGES` to run
     "A command's entry point: run `stages` for the config at `config_path`."
     def main(config_path:str="configs/smollm2.yaml", # the run's YAML config
              debug:bool=False, # show tracebacks
+             train_file:str|None=None, test_file:str|None=None, # scenario files to use instead of the config's (mint's JSONL or chat records)
+             eval_dir:str|None=None, # where the evaluation goes (default with --test_file: `eval.out_dir` + `_` + the file's name)
             ):
-        run_command(name, lambda: run_pipeline(config_path, stages), debug)
+        files = dict(train_file=train_file, test_file=test_file, eval_dir=eval_dir)
+        run_command(name, lambda: run_pipeline(with_files(load_config(config_path), **files) if any(files.values()) else config_path, stages), debug)
     main.__doc__ = f"Run the {', '.join(stages)} stage(s) for the config at `config_path`."
     return main
 
@@ -136,6 +157,7 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
     from_layers, read_from = as_list(from_layers), as_list(read_from)
     model, tok = stage_model(c)
     sc = _per_family(stage_scenarios(c)[split], per_family)
+    if (no := [s.id for s in sc if not s.answer]): raise ValueError(f"blocking counts hits, so every scenario needs an answer; {len(no)} have none ({', '.join(no[:3])}{', ...' if len(no) > 3 else ''})")
     out = Path(out_dir) if out_dir else Path(c.eval.out_dir).parent/f"blocking_{split}"
     key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, **({"read_from": read_from} if read_from else {}), max_new_tokens=c.eval.max_new_tokens,
                max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
@@ -158,9 +180,76 @@ def blocking_main(config_path:str="configs/smollm2.yaml", # the run's YAML confi
     "Block attention from the answer to the tool's turns from each layer on; write the table to `out_dir`."
     run_command("mint-blocking", lambda: blocking_run(config_path, split, per_family, from_layers, out_dir, read_from), debug)
 
+# %% ../nbs/17_cli.ipynb #6dc9a3fb
+def check_scenario(tok, s, # a tokenizer with a chat template, and a scenario
+                   n_ctx:int|None=None, # the model's context length
+                   room:int=0, # tokens the answer needs after the prompt
+                  )->str|None:
+    "What keeps scenario `s` from running on the model of `tok`: its prompts, their alignment, its tool output alone, its length; None if nothing."
+    try:
+        no, wi = build_prompts(tok, s)
+        n_suf = suffix_length(tok, no, wi, s.query, s.tool_output)
+        a, b = (tok(t, add_special_tokens=False)["input_ids"] for t in (no, wi))
+        tool_span(a, b, n_suf, s.id); tool_message_ids(tok, s)
+    except ValueError as e: return str(e) if s.id in str(e) else f"scenario {s.id!r}: {e}"
+    if n_ctx and len(b) + room > n_ctx: return f"scenario {s.id!r}: its with-tool prompt has {len(b)} tokens; with {room} for the answer, more than the model's context of {n_ctx}"
+
+# %% ../nbs/17_cli.ipynb #7a4c7909
+def _read_any(src:Path, strict:bool)->tuple:
+    "((where, scenario) pairs, records read, records skipped, fields left out) of the scenario file `src`: chat records or mint's JSONL."
+    if not is_chat_file(src): return [(f"{src}: scenario {s.id}", s) for s in read_scenarios(src)], None, [], {}
+    got, r = chat_scenarios(src, strict)
+    return got, r.n_records, r.skipped, r.ignored
+
+def _checked(got:list, config_path, strict:bool)->tuple:
+    "(the scenarios of `got` that run on the model of the config at `config_path`, the others as `where: reason`, and the model's words)."
+    if not config_path: return [s for _,s in got], [], ""
+    c = load_config(config_path)
+    tok, n_ctx = load_tokenizer(c.model.name, c.model.cache_dir)
+    why = [(w, s, check_scenario(tok, s, n_ctx, max(c.eval.max_new_tokens, c.pairs.max_answer_tokens))) for w,s in got]
+    bad = [f"{w}: {r}" for w,_,r in why if r]
+    if strict and bad: raise ValueError("scenarios that cannot run on the model (strict)\n  " + "\n  ".join(bad))
+    return [s for _,s,r in why if not r], bad, f"{c.model.name} (context {n_ctx})"
+
+# %% ../nbs/17_cli.ipynb #7bc4c3d1
+def _found(src, n_rec, got, ok, skipped, bad, ignored, model)->str:
+    "What `mint-scenarios` found in `src`, as lines."
+    fams, answered = Counter(s.family for s in ok), sum(s.answer is not None for s in ok)
+    out = [f"{src}: " + (f"{n_rec} chat records, " if n_rec is not None else "") + f"{len(got)} tool calls" + (f", {len(ok)} usable on {model}" if model else ""),
+           f"families ({len(fams)}): " + ", ".join(f"{f} {n}" for f,n in fams.most_common()),
+           f"expected answers: {answered} of {len(ok)}" + ("" if answered else " (the evaluation reports the KL and log-prob measures, no hit rate)")]
+    out += [f"skipped {len(skipped)} records" + (":" if skipped else ""), *[f"  {x}" for x in skipped]]
+    if model: out += [f"left out {len(bad)} scenarios that cannot run on {model}" + (":" if bad else ""), *[f"  {x}" for x in bad]]
+    return "\n".join(out + (["fields left out: " + ", ".join(f"{k} ({n} records)" for k,n in ignored.items())] if ignored else []))
+
+# %% ../nbs/17_cli.ipynb #d7106986
+def scenarios_run(input:str, # a scenario file: chat records (JSON Lines, `.json`, `.parquet`) or mint's JSONL
+                  out:str, # the JSONL file to write
+                  strict:bool=False, # any record or scenario that cannot be used is an error
+                  config_path:str|None=None, # also check each scenario against this config's model
+                 )->dict:
+    "Read, check and convert the scenario file `input` to mint's JSONL at `out`; print and return what was found."
+    src = Path(input)
+    got, n_rec, skipped, ignored = _read_any(src, strict)
+    ok, bad, model = _checked(got, config_path, strict)
+    if not ok: raise ValueError(f"{src}: no usable scenario")
+    say(_found(src, n_rec, got, ok, skipped, bad, ignored, model) + f"\nwrote {len(ok)} scenarios to {write_scenarios(ok, out)}")
+    return dict(records=n_rec, calls=len(got), scenarios=len(ok), families=dict(Counter(s.family for s in ok)), skipped=skipped, left_out=bad, ignored=ignored)
+
+# %% ../nbs/17_cli.ipynb #bc65ac8c
+def scenarios_main(input:str, # a scenario file: chat records (JSON Lines, `.json`, `.parquet`) or mint's JSONL
+                   out:str, # the JSONL file to write
+                   strict:bool=False, # any record or scenario that cannot be used is an error
+                   config_path:str|None=None, # also check each scenario against this config's model
+                   debug:bool=False, # show tracebacks
+                  ):
+    "Convert and check a scenario file; say what it holds and what cannot be used."
+    run_command("mint-scenarios", lambda: scenarios_run(input, out, strict, config_path), debug)
+
 # %% ../nbs/17_cli.ipynb #bfdd336f
 def train_cli(): fire.Fire(main)  # mint-train
 def pairs_cli(): fire.Fire(pairs_main)  # mint-pairs
 def eval_cli(): fire.Fire(eval_main)  # mint-eval
 def run_cli(): fire.Fire(run_main)  # mint-run
 def blocking_cli(): fire.Fire(blocking_main)  # mint-blocking
+def scenarios_cli(): fire.Fire(scenarios_main)  # mint-scenarios

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['SMOLLM2', 'SMOLLM2_GGUF', 'CHATML', 'LMError', 'smollm2_gguf', 'convert_gguf', 'load_lm', 'decoder_layers',
-           'capture_hidden', 'truncated', 'make_tiny_lm']
+__all__ = ['SMOLLM2', 'SMOLLM2_GGUF', 'CHATML', 'LMError', 'smollm2_gguf', 'convert_gguf', 'load_lm', 'load_tokenizer',
+           'decoder_layers', 'capture_hidden', 'truncated', 'make_tiny_lm']
 
 # %% ../nbs/10_lm.ipynb #93f759ac
 SMOLLM2 = "smollm2"  # the name `load_lm` gives the embedded model
@@ -105,6 +105,17 @@ def load_lm(name:str=SMOLLM2, # "smollm2", a local folder, or a hub id
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token
     tok.padding_side = "left"
     return model.to(device).eval().requires_grad_(False), tok
+
+# %% ../nbs/10_lm.ipynb #51e4c4a6
+def load_tokenizer(name:str=SMOLLM2, # "smollm2", a local folder, or a hub id
+                   cache_dir=None, # where the converted SmolLM2 lives
+                  )->tuple:
+    "(tokenizer, context length) of the model called `name`, without its weights: enough to check prompts against it."
+    from transformers import AutoConfig, AutoTokenizer
+    path = _smollm2_folder(cache_dir) if name == SMOLLM2 else name
+    try: tok, cfg = AutoTokenizer.from_pretrained(path), AutoConfig.from_pretrained(path)
+    except OSError as e: raise LMError(f"cannot load the tokenizer of model {name!r}: {e}") from None
+    return tok, getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None) or tok.model_max_length
 
 # %% ../nbs/10_lm.ipynb #c14e257f
 def decoder_layers(model, # a Hugging Face causal LM

@@ -60,14 +60,15 @@ def stage_model(c:MintConfig):
 
 # %% ../nbs/15_pipeline.ipynb #0a35dea7
 def stage_scenarios(c:MintConfig)->dict:
-    "The train and test scenarios: read from the config's files, or generated and written as JSONL."
+    "The train and test scenarios: read from the config's files (mint's JSONL or chat records), or generated and written as JSONL."
     from mint.data.scenarios import read_scenarios, write_scenarios, make_scenarios
     s = c.scenarios
     gen = make_scenarios(s.n_train, s.n_test, s.seed, s.families) if not (s.train_file and s.test_file) else None
     out = dict(train=read_scenarios(s.train_file) if s.train_file else gen["train"],
                test=read_scenarios(s.test_file) if s.test_file else gen["test"])
     if gen and is_main():
-        for k in ("train", "test"): write_scenarios(out[k], Path(s.out_dir)/f"{k}.jsonl")
+        for k in ("train", "test"):
+            if not getattr(s, f"{k}_file"): write_scenarios(out[k], Path(s.out_dir)/f"{k}.jsonl")  # a split read from a file is not copied over a generated one
     barrier()
     return out
 
@@ -216,6 +217,14 @@ def _cached_eval(f:Path, settings:dict)->dict|None:
         say(f"[mint] {shown(f)} was made from this MTE and these scenarios; not evaluating again")
         return old
 
+# %% ../nbs/15_pipeline.ipynb #73ce82d4
+def _family_shift(c:MintConfig, scenarios:dict)->bool:
+    "Whether `mean_shift_family` applies: some test family has training scenarios, and so pairs, to take its vectors from (the others show '–'); if none has, it is said."
+    test = {s.family for s in scenarios["test"]}
+    if test & {s.family for s in scenarios["train"]}: return True
+    say(f"[mint] mean_shift_family left out: no test family has training pairs ({', '.join(sorted(test)[:4])}{', ...' if len(test) > 4 else ''})")
+    return False
+
 # %% ../nbs/15_pipeline.ipynb #19ed05ac
 def _evaluate(c:MintConfig, model, tok, scenarios, saes, ck:Path)->dict:
     "The MTE at `ck` and the other conditions of `eval.conditions` on the test scenarios, at strengths tuned on validation."
@@ -223,8 +232,9 @@ def _evaluate(c:MintConfig, model, tok, scenarios, saes, ck:Path)->dict:
     from mint.models.mte import MechanisticToolEditor
     mte, e = MechanisticToolEditor.load(ck, device=device_of(c)), c.eval
     train, val = training_split(c, scenarios["train"])
-    tuned = _tuned(c, model, tok, val, mte, saes, train, tuple(n for n in SCALED if n in e.conditions))
-    ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, align=c.pairs.align, conditions=tuple(e.conditions),
+    conds = tuple(n for n in e.conditions if n != "mean_shift_family" or _family_shift(c, scenarios))
+    tuned = _tuned(c, model, tok, val, mte, saes, train, tuple(n for n in SCALED if n in conds))
+    ev = evaluate_behaviour(model, tok, scenarios["test"], mte, saes, train, align=c.pairs.align, conditions=conds,
                             scales=tuned["chosen"], single_layer=e.single_layer, batch_size=e.batch_size, max_answer_tokens=c.pairs.max_answer_tokens,
                             max_new_tokens=e.max_new_tokens, seed=c.seed, n_boot=e.n_boot, generate=e.generate)
     ev["tuning"] = tuned
@@ -249,7 +259,7 @@ def _spread(per:list)->dict:
     "`per` (one result per seed) with the mean, standard deviation, min and max of each of `_KEYS` across seeds."
     col = lambda x: torch.tensor([p[x] for p in per], dtype=torch.float64)
     stats = lambda v: dict(mean=v.mean().item(), std=v.std().item() if len(per) > 1 else 0.0, min=v.min().item(), max=v.max().item())
-    return dict(per_seed=per, **{x: stats(col(x)) for x in _KEYS})
+    return dict(per_seed=per, **{x: stats(col(x)) if None not in [p[x] for p in per] else None for x in _KEYS})  # no hit rate without answers
 
 # %% ../nbs/15_pipeline.ipynb #f442b5a7
 def _seed_spread(c:MintConfig, model, tok, scenarios, saes, ev)->dict:
@@ -266,7 +276,7 @@ def eval_report(ev:dict)->Report:
         s = ev["seeds"]
         rep += (f"\n\n**Across {len(s['per_seed'])} training seeds** (the MTE at each seed's tuned strength): gap closed (last) "
                 f"{s['closed_last']['mean']:.3f} ± {s['closed_last']['std']:.3f} (min {s['closed_last']['min']:.3f}, max {s['closed_last']['max']:.3f}); "
-                f"window {s['closed_aligned']['mean']:.3f} ± {s['closed_aligned']['std']:.3f}; hit rate {s['hit_rate']['mean']:.3f} ± {s['hit_rate']['std']:.3f}.")
+                f"window {s['closed_aligned']['mean']:.3f} ± {s['closed_aligned']['std']:.3f}; hit rate " + (f"{s['hit_rate']['mean']:.3f} ± {s['hit_rate']['std']:.3f}." if s['hit_rate'] else "– (no answers)."))
     return Report(rep)
 
 # %% ../nbs/15_pipeline.ipynb #47d932e2
@@ -380,10 +390,11 @@ def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     _, val, train = _kl_scenarios(c, scenarios)
     strength = _tool_strength(c, model, tok, val, saes)
     arms = _kl_arms(c, saes, strength["chosen"])
-    tuned = _tuned(c, model, tok, val, arms[0].editor, saes, train, ("mean_shift_family",))
+    shift = _family_shift(c, scenarios)
+    tuned = _tuned(c, model, tok, val, arms[0].editor, saes, train, ("mean_shift_family",)) if shift else dict(chosen={})
     tuned["tool_strength"] = strength
-    e = c.eval
-    et = evaluate_tool(model, tok, scenarios["test"], arms, mean_shift(train, c.mte.layers, by_family=True), tuned["chosen"]["mean_shift_family"],
+    e, ms = c.eval, mean_shift(train, c.mte.layers, by_family=True) if shift else None
+    et = evaluate_tool(model, tok, scenarios["test"], arms, ms, tuned["chosen"].get("mean_shift_family", 1.0),
                        e.batch_size, c.pairs.max_answer_tokens, e.max_new_tokens, e.n_boot, c.seed)
     et.update(tuning=tuned, settings=settings, layers=c.mte.layers)
     if is_main():

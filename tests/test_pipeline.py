@@ -10,12 +10,12 @@ BIN = Path(sys.executable).parent
 
 def _run(cmd, cfg, **kw): return subprocess.run([str(BIN/cmd), '--config_path', str(cfg)], capture_output=True, text=True, **kw)
 
-def _here(stages, cfg):
-    "Run `stages` of `cfg` with `mint.cli`'s entry point in this process; return (exit status, stdout, stderr)."
+def _here(stages, cfg, **kw):
+    "Run `stages` of `cfg` with `mint.cli`'s entry point in this process (`kw`: its other flags); return (exit status, stdout, stderr)."
     from mint.cli import stages_main
     out, err, code = io.StringIO(), io.StringIO(), 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: stages_main(stages, "mint-" + stages[-1])(str(cfg))
+        try: stages_main(stages, "mint-" + stages[-1])(str(cfg), **kw)
         except SystemExit as e: code = e.code
     return code, out.getvalue(), err.getvalue()
 
@@ -84,6 +84,29 @@ def test_eval_on_a_family_that_training_never_saw(lm, one):
     assert "`mean_shift_family` is not computed for currency, a family training never saw" in md
     assert [l.split(' | ')[-1] for l in md.splitlines() if l.startswith('| mean_shift_family |')] == ['– |', '– |']  # gap closed and hit rate, per family
 
+def _traces(path):
+    "Write made-up chat-format traces to `path`: a system prompt, two calls of one turn (OpenAI's shape), and a second record in Hugging Face's; no answers."
+    call = lambda i, n, a: {"role": "assistant", "content": None, "tool_calls": [{"id": i, "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}]}
+    a = {"id": "trip", "messages": [{"role": "system", "content": "You plan trips."}, {"role": "user", "content": "Weather in Zork, and 3 times 4?"},
+         call("c1", "get_weather", {"city": "Zork"}), {"role": "tool", "tool_call_id": "c1", "content": "Zork: 2°C, fog"},
+         call("c2", "calculator", {"expression": "3 * 4"}), {"role": "tool", "tool_call_id": "c2", "content": "12"}]}
+    b = {"messages": [{"role": "user", "content": "Who founded Velmor Labs?"}, {"role": "assistant", "content": "", "tool_calls": [
+         {"type": "function", "function": {"name": "lookup_entity", "arguments": {"name": "Velmor Labs"}}}]}, {"role": "tool", "content": "Velmor Labs: founded by Ada Novak."}]}
+    path.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n")
+    return path
+
+def test_eval_reads_chat_traces_without_answers(lm, one):
+    "The MTE on chat traces given with --test_file: one scenario per call with its history, KL and log-prob but no hit rate, no per-family shift (no pairs of those families)."
+    cfg = one_config(lm, 'one', eval={'conditions': ['none', 'mean_shift', 'mean_shift_family', 'mte']})
+    code, out, err = _here(("eval",), cfg, test_file=str(_traces(lm/'traces.jsonl')))
+    assert code == 0, err[-3000:]
+    ev = json.loads((lm/'one'/'eval_traces'/'eval.json').read_text())
+    assert [x['id'] for x in ev['scenarios']] == ['trip-call0', 'trip-call1', 'traces-2'] and 'mean_shift_family left out' in out
+    assert 'mean_shift_family' not in ev['conditions'] and 'mte' in ev['conditions']
+    assert all(m['hit_rate'] is None for m in ev['summary']['conditions'].values()) and ev['summary']['with_tool']['hit_rate'] is None
+    assert all(x['mte']['kl_last'] >= 0 and x['with_tool']['hit'] is None for x in ev['scenarios'])
+    assert not (lm/'one'/'scenarios'/'test.jsonl').read_text().startswith('{"family": "get_weather"')  # the generated split is not overwritten
+
 def test_bad_inputs_end_in_one_line(lm, one):
     code, _, err = _here(("pairs",), one_config(lm, 'bad', mte={'hidden_dim': 64}))
     assert code == 1 and 'Traceback' not in err
@@ -121,6 +144,17 @@ def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
     et = json.loads((lm/'kl'/'eval'/'tool_eval.json').read_text())
     assert et['conditions'] == ['none', 'mean_shift_family', 'tool', 'tool_zero', 'tool_hidden'] and et['swaps'] == ['tool_swap']
     assert (lm/'kl'/'editor'/'hidden'/'tool_editor_final.pt').exists() and '| tool_swap |' in r.stdout
+
+def test_tool_editor_is_evaluated_on_chat_traces(lm, one):
+    "The tool editor and its controls on chat traces without answers: every arm but the per-family mean shift, no hit rates."
+    cfg = one_config(lm, 'kl', mte={'objective': 'kl', 'editor': 'tool', 'steps': 2, 'checkpoint_every': 1, 'save_dir': 'kl/editor'},
+                     tool={'heads': 2, 'attn_dim': 8}, data={'pairs_dir': 'one/pairs'}, eval={'out_dir': 'kl/eval'})
+    if not (lm/'kl'/'editor'/'tool_editor_final.pt').exists(): assert _run('mint-run', cfg).returncode == 0
+    code, out, err = _here(("eval",), cfg, test_file=str(_traces(lm/'traces.jsonl')), eval_dir=str(lm/'kl'/'eval_traces'))
+    assert code == 0, err[-3000:]
+    et = json.loads((lm/'kl'/'eval_traces'/'tool_eval.json').read_text())
+    assert et['conditions'] == ['none', 'tool', 'tool_zero', 'tool_hidden'] and et['n_scenarios'] == 3 and 'mean_shift_family left out' in out
+    assert all(m['hit_rate'] is None for m in et['summary']['conditions'].values()) and '| tool |' in out
 
 def test_residual_run_trains_the_tool_editor_on_stored_tool_features(lm, one):
     "`mint-run` with `mte.editor: tool` and `mte.objective: residual`: pairs hold their tool output's features, the editor trains on them, and it is evaluated with its controls."

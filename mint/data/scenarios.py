@@ -6,20 +6,22 @@ Docs: https://mint-dev.github.io/mint/data.scenarios.html.md"""
 
 # %% ../../nbs/11_data.scenarios.ipynb #3032ee2d
 from __future__ import annotations
-import hashlib, json, random, re
-from dataclasses import dataclass, asdict
+import copy, hashlib, json, random, re
+from dataclasses import dataclass, field
 from pathlib import Path
 from .pair import entity_key, phrasing_key, NUMBER
+from .chat import ROLES, ChatError, is_chat_file, read_chat
+from ..dist import say
 
 # %% auto #0
 __all__ = ['FAMILIES', 'SYSTEM', 'Scenario', 'ScenarioError', 'scenario_from_dict', 'read_scenarios', 'write_scenarios',
-           'scenarios_digest', 'answer_hit', 'make_scenarios', 'supports_tool_calls', 'chat_messages', 'build_prompts',
-           'entity_key', 'phrasing_key']
+           'scenarios_digest', 'answer_hit', 'make_scenarios', 'supports_tool_calls', 'takes_tools', 'chat_messages',
+           'build_prompts', 'chat_scenarios', 'chat_record', 'write_chat', 'entity_key', 'phrasing_key']
 
 # %% ../../nbs/11_data.scenarios.ipynb #9920ca41
 @dataclass
 class Scenario:
-    "One tool-use request: the query, the call, the tool's output, and optionally the expected fact."
+    "One tool-use request: the query, the call, the tool's output, and optionally the expected fact and the conversation before the call."
     family: str  # group of similar scenarios
     query: str  # the user's message
     tool_name: str  # the tool that is called
@@ -27,22 +29,37 @@ class Scenario:
     tool_output: str  # the tool's result, as text
     answer: str|None = None  # a fact that a right answer contains
     id: str = ""  # a name for the scenario
+    history: list|None = field(default=None, repr=False)  # the chat messages before the call (None: the system prompt, then `query`)
+    tools: list|None = field(default=None, repr=False)  # the tools' schemas, for a chat template that takes them
+    call_id: str|None = None  # the call's id (None: "call0")
 
 # %% ../../nbs/11_data.scenarios.ipynb #f6851988
 class ScenarioError(ValueError):
     "A scenario file or record that cannot be used: the message names the file, line and field."
 
 # %% ../../nbs/11_data.scenarios.ipynb #78c02de3
-_FIELDS = dict(family=str, query=str, tool_name=str, arguments=dict, tool_output=str, answer=(str, type(None)), id=str)
+_FIELDS = dict(family=str, query=str, tool_name=str, arguments=dict, tool_output=str, answer=(str, type(None)), id=str,
+               history=(list, type(None)), tools=(list, type(None)), call_id=(str, type(None)))
 _REQUIRED = ("family", "query", "tool_name", "arguments", "tool_output")
+_OR_NULL = dict(answer="a string or null", history="a list or null", tools="a list or null", call_id="a string or null")
+
+def _history_problems(d:dict)->list[str]:
+    "What is wrong with the `history` of `d`: messages without a known role or text content, or a last user turn that is not `query`."
+    h = d.get("history")
+    if not isinstance(h, list): return []
+    if not all(isinstance(m, dict) and m.get("role") in ROLES and isinstance(m.get("content"), str) for m in h):
+        return [f"field 'history' must hold messages with a role of {list(ROLES)} and text content"]
+    users = [m["content"].strip() for m in h if m["role"] == "user"]
+    return [] if users and users[-1] == d.get("query") else ["field 'query' must be the last user turn of 'history'"]
 
 def _problems(d:dict)->list[str]:
-    "What is wrong with the fields of `d`: unknown, missing, mistyped and empty fields, in that order."
+    "What is wrong with the fields of `d`: unknown, missing, mistyped and empty fields, in that order, then its `history`."
     out = [f"unknown field '{k}'" for k in d if k not in _FIELDS]
     out += [f"missing field '{k}'" for k in _REQUIRED if k not in d]
-    out += [f"field '{k}' must be {getattr(_FIELDS[k], '__name__', 'a string or null')}, got {type(v).__name__}"
+    out += [f"field '{k}' must be {_OR_NULL.get(k) or _FIELDS[k].__name__}, got {type(v).__name__}"
             for k,v in d.items() if k in _FIELDS and not isinstance(v, _FIELDS[k])]
-    return out + [f"field '{k}' is empty" for k in ("query", "tool_name", "tool_output") if isinstance(d.get(k), str) and not d[k].strip()]
+    out += [f"field '{k}' is empty" for k in ("query", "tool_name", "tool_output") if isinstance(d.get(k), str) and not d[k].strip()]
+    return out + _history_problems(d)
 
 # %% ../../nbs/11_data.scenarios.ipynb #b1b9848a
 def scenario_from_dict(d, # one parsed JSON object
@@ -67,11 +84,14 @@ def _check_ids(path, scenarios:list):
     if len(set(ids)) != len(ids): raise ScenarioError(f"{path}: scenario ids repeat: {sorted({i for i in ids if ids.count(i) > 1})[:5]}")
 
 # %% ../../nbs/11_data.scenarios.ipynb #4d7fe11a
-def read_scenarios(path)->list[Scenario]:
-    "The scenarios in the JSONL file at `path`; every bad line is reported at once."
+def read_scenarios(path, # mint's JSONL, or a chat file (JSON Lines, `.json` or `.parquet`; see `mint.data.chat`)
+                   strict:bool=False, # a chat record that gives no scenario is an error (a bad line of mint's own JSONL always is)
+                  )->list[Scenario]:
+    "The scenarios in the file at `path`: mint's JSONL, or one per tool call of chat records; every bad line is reported at once."
     path, out, problems = Path(path), [], []
     if not path.is_file(): raise ScenarioError(f"{path}: scenario file not found")
-    for i, line in enumerate(path.read_text().splitlines(), 1):
+    if is_chat_file(path): out = _read_chat(path, strict)
+    for i, line in enumerate([] if out else path.read_text().splitlines(), 1):
         if not line.strip(): continue
         try: out.append(_read_line(path, i, line))
         except ScenarioError as e: problems.append(str(e))
@@ -81,17 +101,23 @@ def read_scenarios(path)->list[Scenario]:
     return out
 
 # %% ../../nbs/11_data.scenarios.ipynb #50abea3a
+_CHAT = ("history", "tools", "call_id")  # left out where None, so that scenarios without them are written and hashed as before
+
+def _fields_of(s:Scenario)->dict:
+    "The fields of `s`, less the chat ones it does not have."
+    return {k: v for k,v in s.__dict__.items() if not (k in _CHAT and v is None)}
+
 def write_scenarios(scenarios, path)->Path:
     "Write `scenarios` to `path` as JSON Lines."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(asdict(s), ensure_ascii=False) + "\n" for s in scenarios))
+    path.write_text("".join(json.dumps(_fields_of(s), ensure_ascii=False) + "\n" for s in scenarios))
     return path
 
 # %% ../../nbs/11_data.scenarios.ipynb #b11e93e8
 def scenarios_digest(scenarios:list, # `Scenario`s
                     )->str:
     "A 16-hex-digit hash of `scenarios`' fields, in order."
-    return hashlib.sha256(json.dumps([s.__dict__ for s in scenarios], sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([_fields_of(s) for s in scenarios], sort_keys=True).encode()).hexdigest()[:16]
 
 # %% ../../nbs/11_data.scenarios.ipynb #418dc671
 def answer_hit(expected:str, # the fact a right answer contains ("14°C", "Ada Okafor")
@@ -248,30 +274,98 @@ def supports_tool_calls(tok)->bool:
     t = tok.chat_template or ""
     return "tool_calls" in (t if isinstance(t, str) else json.dumps(t))
 
+# %% ../../nbs/11_data.scenarios.ipynb #dfb89df1
+def takes_tools(tok)->bool:
+    "Whether `tok`'s chat template reads a `tools` variable: then a scenario's `tools` reach its prompts."
+    t = tok.chat_template or ""
+    return re.search(r"\btools\b", t if isinstance(t, str) else json.dumps(t)) is not None
+
 # %% ../../nbs/11_data.scenarios.ipynb #8e10878e
 def _tool_turns(s:Scenario, structured:bool)->list[dict]:
     "The assistant's call of `s` (as `tool_calls` when `structured`, else as `<tool_call>` text) and the `tool` turn with its result."
-    call = dict(name=s.tool_name, arguments=s.arguments)
-    if structured: turn = dict(role="assistant", content="", tool_calls=[dict(type="function", id="call0", function=call)])
-    else: turn = dict(role="assistant", content=f"<tool_call>{json.dumps(call, ensure_ascii=False)}</tool_call>")
-    return [turn, dict(role="tool", content=s.tool_output, tool_call_id="call0", name=s.tool_name)]
+    call, cid = dict(name=s.tool_name, arguments=s.arguments), s.call_id or "call0"
+    if structured: turn = dict(role="assistant", content="", tool_calls=[dict(type="function", id=cid, function=call)])
+    else: turn = dict(role="assistant", content=_call_text(call))
+    return [turn, dict(role="tool", content=s.tool_output, tool_call_id=cid, name=s.tool_name)]
+
+def _call_text(call:dict)->str: return f"<tool_call>{json.dumps(call, ensure_ascii=False)}</tool_call>"
+
+def _as_text(m:dict)->dict:
+    "Message `m` with its `tool_calls` written into its content as `<tool_call>` text, for templates that drop `tool_calls`."
+    if not m.get("tool_calls"): return m
+    calls = "".join(_call_text(dict(name=c["function"]["name"], arguments=c["function"]["arguments"])) for c in m["tool_calls"])
+    return {**{k: v for k,v in m.items() if k != "tool_calls"}, "content": "\n".join(x for x in (m["content"], calls) if x)}
 
 def chat_messages(s:Scenario, # the scenario
                   with_tool:bool, # add the call and the tool's result
-                  structured:bool=False, # write the call as `tool_calls` (else as text)
-                  system:str=SYSTEM, # the system message; `{tool}` is replaced by the tool's name
+                  structured:bool=False, # write the calls as `tool_calls` (else as text)
+                  system:str=SYSTEM, # the system message of a scenario without `history`; `{tool}` is replaced by the tool's name
                  )->list[dict]:
-    "The chat messages of one run of `s`."
-    msgs = [dict(role="system", content=system.format(tool=s.tool_name)), dict(role="user", content=s.query)]
+    "The chat messages of one run of `s`: its `history` (or the system message and `query`), then the call and its result if `with_tool`."
+    if s.history is None: msgs = [dict(role="system", content=system.format(tool=s.tool_name)), dict(role="user", content=s.query)]
+    else: msgs = [copy.deepcopy(m) if structured else _as_text(m) for m in s.history]
     return (msgs + _tool_turns(s, structured)) if with_tool else msgs
 
 # %% ../../nbs/11_data.scenarios.ipynb #dee883de
+def _render(tok, s:Scenario, msgs:list, kw:dict)->str:
+    "`msgs` of `s` rendered by `tok`'s template with the generation prompt; a conversation it cannot render names `s`."
+    if s.history is None: return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, **kw)
+    try: return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, **kw)
+    except Exception as e: raise ScenarioError(f"scenario {s.id!r}: the chat template cannot render its conversation ({type(e).__name__}: {e})") from None
+
+def _check_rendered(s:Scenario, no:str, wi:str):
+    "Refuse the prompts of `s` when they do not show its last user turn and its tool output verbatim: the two runs are aligned on them."
+    if s.query not in no: raise ScenarioError(f"scenario {s.id!r}: the chat template does not render its last user turn {s.query[:40]!r} verbatim")
+    if s.tool_output not in wi: raise ScenarioError(f"scenario {s.id!r}: the chat template does not render its tool output {s.tool_output[:40]!r} verbatim")
+
 def build_prompts(tok, # a tokenizer with a chat template
                   s:Scenario, # the scenario
-                  system:str=SYSTEM, # the system message
+                  system:str=SYSTEM, # the system message of a scenario without `history`
                  )->tuple[str, str]:
-    "The (no-tool, with-tool) prompt texts of `s`, each ending with the generation prompt."
+    "The (no-tool, with-tool) prompt texts of `s`, each ending with the generation prompt; a template that `takes_tools` gets `s.tools`."
     if not getattr(tok, "chat_template", None): raise ScenarioError(f"{getattr(tok, 'name_or_path', 'tokenizer')}: has no chat template")
-    st = supports_tool_calls(tok)
-    render = lambda w: tok.apply_chat_template(chat_messages(s, w, st, system), tokenize=False, add_generation_prompt=True)
-    return render(False), render(True)
+    st, kw = supports_tool_calls(tok), ({"tools": s.tools} if s.tools and takes_tools(tok) else {})
+    no, wi = (_render(tok, s, chat_messages(s, w, st, system), kw) for w in (False, True))
+    if s.history is not None: _check_rendered(s, no, wi)
+    return no, wi
+
+# %% ../../nbs/11_data.scenarios.ipynb #29304cbf
+def _own(s:Scenario)->Scenario:
+    "`s` in mint's own form when its conversation is mint's: the system prompt naming its tool, then `query`, called `call0`, no tools."
+    mine = [dict(role="system", content=SYSTEM.format(tool=s.tool_name)), dict(role="user", content=s.query)]
+    if s.history == mine and s.tools is None and s.call_id in (None, "call0"): s.history = s.call_id = None
+    return s
+
+def chat_scenarios(path, # a chat file (see `mint.data.chat`)
+                   strict:bool=False, # a record that gives no scenario is an error
+                  )->tuple:
+    "(the scenarios of the chat file at `path`, each with where it was read; the `ChatRead` with the records skipped and the fields left out)."
+    try: r = read_chat(path, strict)
+    except ChatError as e: raise ScenarioError(str(e)) from None
+    return [(w, _own(scenario_from_dict(c, w))) for w,c in r.calls], r
+
+def _read_chat(path:Path, strict:bool)->list[Scenario]:
+    "The scenarios of the chat file at `path`; the records it skips, and the fields it leaves out, are said."
+    out, r = chat_scenarios(path, strict)
+    if r.skipped: say(f"[mint] {path}: {len(r.skipped)} of {r.n_records} chat records give no scenario and are skipped:\n  " + "\n  ".join(r.skipped))
+    if r.ignored: say(f"[mint] {path}: fields left out: " + ", ".join(f"{k} ({n} records)" for k,n in r.ignored.items()))
+    if not out: raise ScenarioError(f"{path}: its {r.n_records} chat records hold no usable tool call")
+    return [s for _,s in out]
+
+# %% ../../nbs/11_data.scenarios.ipynb #600e30d0
+def chat_record(s:Scenario, # the scenario
+                shape:str="openai", # the calls' arguments: "openai" (JSON text) or "hf" (a dict)
+               )->dict:
+    "`s` as a chat record: its conversation through the call and the tool's turn, and its id, family, tools and answer (the last call's)."
+    msgs = chat_messages(s, True, structured=True)
+    calls = [c for m in msgs for c in m.get("tool_calls", [])]
+    if shape == "openai":
+        for c in calls: c["function"]["arguments"] = json.dumps(c["function"]["arguments"], ensure_ascii=False)
+    ans = {} if s.answer is None else {"answer": s.answer if len(calls) == 1 else [None] * (len(calls) - 1) + [s.answer]}
+    return dict(id=s.id, family=s.family, messages=msgs, **({"tools": s.tools} if s.tools else {}), **ans)
+
+def write_chat(scenarios, path, shape:str="openai")->Path:
+    "Write `scenarios` to `path` as chat records, one JSON object a line."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(chat_record(s, shape), ensure_ascii=False) + "\n" for s in scenarios))
+    return path
