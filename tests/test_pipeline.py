@@ -89,7 +89,7 @@ def _traces(path):
     call = lambda i, n, a: {"role": "assistant", "content": None, "tool_calls": [{"id": i, "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}]}
     a = {"id": "trip", "messages": [{"role": "system", "content": "You plan trips."}, {"role": "user", "content": "Weather in Zork, and 3 times 4?"},
          call("c1", "get_weather", {"city": "Zork"}), {"role": "tool", "tool_call_id": "c1", "content": "Zork: 2°C, fog"},
-         call("c2", "calculator", {"expression": "3 * 4"}), {"role": "tool", "tool_call_id": "c2", "content": "12"}]}
+         call("c2", "multiply", {"a": 3, "b": 4}), {"role": "tool", "tool_call_id": "c2", "content": "12"}]}
     b = {"messages": [{"role": "user", "content": "Who founded Velmor Labs?"}, {"role": "assistant", "content": "", "tool_calls": [
          {"type": "function", "function": {"name": "lookup_entity", "arguments": {"name": "Velmor Labs"}}}]}, {"role": "tool", "content": "Velmor Labs: founded by Ada Novak."}]}
     path.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n")
