@@ -21,7 +21,7 @@ __all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'Editor', 'Control', '
 # %% ../nbs/00_config.ipynb #73d6268a
 Align = Literal["error", "last"]  # how `load_pairs` treats runs of different lengths
 PairAlign = Literal["suffix", "suffix+answer"]  # which positions of a live run are paired
-ValSplit = Literal["entity", "entity+phrasing", "random"]  # how validation pairs are held out
+ValSplit = Literal["auto", "entity", "entity+phrasing", "prompt", "random"]  # how validation pairs are held out (`mint.data.split`)
 Objective = Literal["spec", "residual", "kl"]  # what the MTE is trained to match (see `mint.models.mte`; "kl": `mint.train.kl`)
 Editor = Literal["mte", "tool"]  # the seed's `MechanisticToolEditor`, or the `ToolConditionedEditor`
 Control = Literal["zero", "swap", "hidden"]  # the tool-conditioned editor's controls (`mint.tool_eval`)
@@ -43,7 +43,7 @@ class DataConfig:
     pairs_dir: str = "data/pairs"  # folder of `pair_*.pt` files, or of `layer_N/pair_*.pt` shards
     max_pairs: int|None = None  # read at most this many pairs (None: all)
     val_fraction: float = 0.1  # share of pairs held out for validation, split by `seed`
-    val_split: ValSplit = "entity"  # hold out whole entities ("entity"), entities and phrasings, or random pairs
+    val_split: ValSplit = "auto"  # "auto": by entity, else by prompt, else at random, as the pairs' metadata allows (`mint.data.split`)
     align: Align = "error"  # "error" refuses pairs whose runs differ in length; "last" keeps the last min(T) positions
     tools: list[str]|None = None  # the original generator's tool filter; kept, unused by training
 

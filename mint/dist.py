@@ -12,7 +12,7 @@ import torch.distributed as dist
 
 # %% auto #0
 __all__ = ['world', 'is_main', 'say', 'launched', 'local_device', 'init_distributed', 'shard', 'unshard', 'barrier', 'gather',
-           'broadcast', 'all_gather', 'stage', 'current_stage', 'where']
+           'broadcast', 'all_gather', 'global_dropout', 'stage', 'current_stage', 'where']
 
 # %% ../nbs/00b_dist.ipynb #9118925d
 def world()->tuple[int, int]:
@@ -95,6 +95,32 @@ def all_gather(obj)->list:
     out = [None] * w
     dist.all_gather_object(out, obj)
     return out
+
+# %% ../nbs/00b_dist.ipynb #043f59a1
+def _seeded_dropout(m, g:dict, seed:int, rank:int, n:int, T:int|None):
+    "A forward for the `nn.Dropout` `m` that keeps this rank's rows of a mask drawn for the global batch from the generator in `g`."
+    def forward(x):  # (B, T, …) this rank's rows, or (B, H)
+        if not m.training or m.p == 0: return x
+        if 'g' not in g: g['g'] = torch.Generator(x.device).manual_seed(seed)
+        shape = (x.shape[0] * n, *((T or x.shape[1],) if x.dim() > 2 else ()), *x.shape[2 if x.dim() > 2 else 1:])
+        keep = torch.rand(shape, generator=g['g'], device=x.device)[rank::n] >= m.p  # (B, T_global, …): this rank's rows
+        if x.dim() > 2: keep = keep[:, :x.shape[1]]
+        return x * keep.to(x.dtype) / (1 - m.p)
+    return forward
+
+@contextlib.contextmanager
+def global_dropout(model, # a module whose `nn.Dropout`s are to draw for the global batch
+                   seed:int, # seeds the masks: the same on every rank
+                   rank:int|None=None, n:int|None=None, # this rank and the number of ranks (default: `world()`)
+                   T:int|None=None, # positions of the global batch (default: this rank's)
+                  ):
+    "Context manager: every `nn.Dropout` of `model` draws its mask for the global batch from `seed` and keeps this rank's rows."
+    r, w = world()
+    drops, g = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)], {}
+    for m in drops: m.forward = _seeded_dropout(m, g, seed, r if rank is None else rank, w if n is None else n, T)
+    try: yield
+    finally:
+        for m in drops: del m.forward
 
 # %% ../nbs/00b_dist.ipynb #d38211bc
 _stage = ["start"]

@@ -4,7 +4,7 @@ The real runs go through `scripts/train_mte.py` and the console script; the bad 
 `mint.cli.main` in this process (`run_main`), which is the same code without starting Python each time."""
 import json, math, signal, subprocess, sys, time
 from pathlib import Path
-import pytest, torch
+import pytest, torch, yaml
 from conftest import ROOT, write_config, run_cli, run_main
 from mint.data.store import convert_to_store
 from mint.models.mte import MechanisticToolEditor
@@ -62,7 +62,33 @@ def test_sae_of_the_wrong_size(world, tmp_path):
 def test_entity_split_needs_entity_metadata(world, tmp_path):
     "The planted world's pairs name no entities: a split by entity says so and names the key to change."
     cfg = write_config(tmp_path/'run.yaml', world, data=dict(val_split='entity'))
-    _one_line_error(run_main('--config_path', cfg), "data.val_split: 'entity'", 'set data.val_split: random')
+    _one_line_error(run_main('--config_path', cfg), "data.val_split: 'entity'", 'set data.val_split: auto')
+
+def _originals_pairs(world, out):
+    "The planted world's pairs rewritten in the original project's format: a leading batch dim, metadata query, tool_output, domain (two pairs a query)."
+    out.mkdir()
+    for i, f in enumerate(sorted(Path(world['pairs_dir']).glob('pair_*.pt'))):
+        d = torch.load(f, weights_only=True)
+        d = {k: ({l: t[None] if t.dim() == 2 else t for l, t in v.items()} if isinstance(v, dict) and k != 'metadata' else v) for k, v in d.items()}
+        d['metadata'] = {'query': f'What is q{i // 2}?', 'tool_output': f'o{i // 2}', 'domain': 'search'}
+        torch.save(d, out/f.name)
+    return out
+
+def test_spec_flow_trains_on_the_originals_pairs(world, tmp_path):
+    "The spec's command, with a config without data.val_split, on the original's pairs: it trains, holding out whole prompts (issue 19)."
+    cfg = write_config(tmp_path/'run.yaml', world, data=dict(pairs_dir=str(_originals_pairs(world, tmp_path/'orig'))), steps=4, checkpoint_every=4)
+    c = yaml.safe_load(cfg.read_text()); del c['data']['val_split']; cfg.write_text(yaml.safe_dump(c))
+    r = run_cli('--config_path', cfg)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stderr.count('data.val_split: auto holds out pairs by prompt') == 1, r.stderr[-3000:]
+    for f in ('mte_final.pt', 'mte_step_4.pt'): assert torch.load(tmp_path/'run'/f, weights_only=True)['config']['data']['val_split'] == 'prompt'
+    assert '36 training pairs, 12 held out by prompt' in r.stderr
+    from mint.data.counterfactual_pairs import load_pairs
+    from mint.data.split import split_pairs
+    tr, va = split_pairs(load_pairs(tmp_path/'orig'), 0.25, 0)
+    assert not {p.metadata['query'] for p in tr} & {p.metadata['query'] for p in va}
+    c['data']['val_split'] = 'entity'; cfg.write_text(yaml.safe_dump(c))  # an explicit entity split keeps its error
+    _one_line_error(run_main('--config_path', cfg), "data.val_split: 'entity' groups pairs by their metadata ['family', 'arguments'], but pair 0 has no")
 
 def test_residual_objective_is_trained_and_recorded(world, tmp_path):
     r = run_main('--config_path', write_config(tmp_path/'run.yaml', world, steps=4, checkpoint_every=4, objective='residual'))

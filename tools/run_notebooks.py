@@ -3,6 +3,7 @@
 
     python tools/run_notebooks.py nbs/08_analysis.ipynb ...      # run, fail on the first error, save nothing
     python tools/run_notebooks.py --out docs/_exec nbs/*.ipynb   # also write the executed notebooks there
+    python tools/run_notebooks.py --cwd /tmp/run nbs/05_models.mte.ipynb  # their files (fixtures, checkpoints) go to /tmp/run
 
 Widget state is stored in the executed notebooks (nbclient's store_widget_state), so a docs page can show
 the widgets as they were. Streams are saved as a Jupyter front end shows them (progress bars collapsed).
@@ -65,10 +66,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='+'); ap.add_argument('--out', help='write the executed notebooks to this folder')
     ap.add_argument('--slow', action='store_true', help='also run cells flagged #| slow')
+    ap.add_argument('--cwd', help="run the notebooks in this folder (default: each one's own), so that their files go there")
     args = ap.parse_args()
+    if args.cwd: Path(args.cwd).mkdir(parents=True, exist_ok=True)
     for f in map(Path, args.notebooks):
         t = time.time()
-        nb = execute(f, slow=args.slow)
+        nb = execute(f, cwd=args.cwd, slow=args.slow)
         if args.out: Path(args.out).mkdir(parents=True, exist_ok=True); nbformat.write(nb, Path(args.out)/f.name)
         print(f"ran {f} in {time.time()-t:.1f}s", file=sys.stderr)
 

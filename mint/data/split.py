@@ -11,7 +11,7 @@ import torch
 from .pair import entity_key, phrasing_key
 
 # %% auto #0
-__all__ = ['log', 'pair_metadata', 'split_pairs', 'mean_shift_rows', 'suffix_positions', 'mean_shift']
+__all__ = ['log', 'pair_metadata', 'auto_split', 'split_pairs', 'mean_shift_rows', 'suffix_positions', 'mean_shift']
 
 # %% ../../nbs/01d_data.split.ipynb #8acbf72f
 log = logging.getLogger(__name__)
@@ -36,13 +36,22 @@ def _n_val(n:int, val_fraction:float)->int:
     return min(max(n_val, 1), n - 1) if n > 1 else n_val
 
 # %% ../../nbs/01d_data.split.ipynb #5c472803
+def _prompt_of(m:dict):
+    "The prompt a pair with metadata `m` came from: its `query`, or its `tool_output`; None without either."
+    return m.get('query', m.get('tool_output'))
+
 def _group_keys(metas:list[dict], kind:str, by:str)->list[str]:
-    "The `kind` ('entity' or 'phrasing') of each pair, from metadata `metas`; a clear error names `data.val_split` if it is missing."
+    "The `kind` ('entity', 'phrasing' or 'prompt') of each pair, from metadata `metas`; a clear error names `data.val_split` if it is missing."
+    if kind == 'prompt':
+        if (i := next((i for i,m in enumerate(metas) if _prompt_of(m) is None), None)) is not None:
+            raise ValueError(f"data.val_split: {by!r} groups pairs by their metadata 'query' (or 'tool_output'), but pair {i} has neither: "
+                             "set data.val_split: auto, which splits such pairs at random")
+        return [str(_prompt_of(m)) for m in metas]
     need = ('family', 'arguments') if kind == 'entity' else ('query', 'arguments')
     for i,m in enumerate(metas):
         if missing := [k for k in need if k not in m]:
             raise ValueError(f"data.val_split: {by!r} groups pairs by their metadata {list(need)}, but pair {i} has no {missing}: "
-                             "set data.val_split: random for pairs without it (the planted world's, the original project's pair files)")
+                             "set data.val_split: auto, which splits such pairs by prompt, or at random")
     if kind == 'entity': return [entity_key(m['family'], m['arguments']) for m in metas]
     return [phrasing_key(m['query'], m['arguments']) for m in metas]
 
@@ -62,11 +71,11 @@ def _random_split(n:int, n_val:int, seed:int)->tuple[list[int], list[int]]:
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
     return sorted(perm[n_val:]), sorted(perm[:n_val])
 
-def _entity_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], list[int]]:
-    "(train, val) indices of the pairs with metadata `metas`, whole entities held out until they hold `n_val` pairs."
-    ent = _group_keys(metas, 'entity', 'entity')
-    held = _held_out(ent, n_val, seed)
-    return [i for i,e in enumerate(ent) if e not in held], [i for i,e in enumerate(ent) if e in held]
+def _group_split(metas:list[dict], kind:str, n_val:int, seed:int)->tuple[list[int], list[int]]:
+    "(train, val) indices of the pairs with metadata `metas`, whole groups of `kind` ('entity' or 'prompt') held out until they hold `n_val` pairs."
+    keys = _group_keys(metas, kind, kind)
+    held = _held_out(keys, n_val, seed)
+    return [i for i,k in enumerate(keys) if k not in held], [i for i,k in enumerate(keys) if k in held]
 
 # %% ../../nbs/01d_data.split.ipynb #6588d493
 def _phrasing_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], list[int]]:
@@ -80,19 +89,32 @@ def _phrasing_split(metas:list[dict], n_val:int, seed:int)->tuple[list[int], lis
     log.info(f"split_pairs: {len(metas) - len(train) - len(val)} of {len(metas)} pairs ask about a held-out entity in a training phrasing; dropped from both halves")
     return train, val
 
+# %% ../../nbs/01d_data.split.ipynb #fede6cfb
+def auto_split(metas:list[dict], # the pairs' metadata (`pair_metadata`)
+              )->tuple[str, str]:
+    "(split, why): the split that `data.val_split: auto` makes of pairs with metadata `metas`: 'entity', else 'prompt', else 'random'."
+    if metas and all('family' in m and 'arguments' in m for m in metas):
+        return "entity", "every pair names its entity (metadata 'family' and 'arguments')"
+    if metas and all(_prompt_of(m) is not None for m in metas):
+        return "prompt", "the pairs name no entity, but each its prompt (metadata 'query' or 'tool_output'): no prompt is on both sides"
+    return "random", "the pairs carry neither an entity (metadata 'family', 'arguments') nor a prompt ('query', 'tool_output') to group by"
+
 # %% ../../nbs/01d_data.split.ipynb #4599758b
 def split_pairs(pairs:list, # pairs: a list, or a PairStore (then both halves are lazy views)
                 val_fraction:float, # share of the pairs to hold out
                 seed:int, # chooses the held-out pairs
-                by:str="entity", # "entity", "entity+phrasing" or "random" (`data.val_split`)
+                by:str="auto", # "auto", "entity", "entity+phrasing", "prompt" or "random" (`data.val_split`)
                ):
     "Split `pairs` into (train, val), holding out about `val_fraction` of them by `by`, chosen by `seed`."
     take = pairs.take if hasattr(pairs, 'take') else lambda idx: [pairs[i] for i in idx]  # a PairStore stays lazy
     n_val = _n_val(len(pairs), val_fraction)
+    if by == "auto":
+        by, why = auto_split(pair_metadata(pairs))
+        log.debug(f"data.val_split: auto holds out pairs by {by}: {why}")  # training logs it once (`mint.train.train_mte`)
     if by == "random": tr, va = _random_split(len(pairs), n_val, seed)
-    elif by == "entity": tr, va = _entity_split(pair_metadata(pairs), n_val, seed)
+    elif by in ("entity", "prompt"): tr, va = _group_split(pair_metadata(pairs), by, n_val, seed)
     elif by == "entity+phrasing": tr, va = _phrasing_split(pair_metadata(pairs), n_val, seed)
-    else: raise ValueError(f"data.val_split: must be 'entity', 'entity+phrasing' or 'random', got {by!r}")
+    else: raise ValueError(f"data.val_split: must be 'auto', 'entity', 'entity+phrasing', 'prompt' or 'random', got {by!r}")
     return take(tr), take(va)
 
 # %% ../../nbs/01d_data.split.ipynb #7e3b0dc9

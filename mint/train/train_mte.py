@@ -8,7 +8,7 @@ Docs: https://mint-dev.github.io/mint/train.train_mte.html.md"""
 from __future__ import annotations
 import contextlib, itertools, json, logging, random
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -16,7 +16,7 @@ from torch.utils.data import SequentialSampler
 from tqdm import tqdm
 from ..config import MintConfig
 from ..data.counterfactual_pairs import load_pairs
-from ..data.split import split_pairs, pair_metadata, suffix_positions, mean_shift_rows, mean_shift
+from ..data.split import split_pairs, auto_split, pair_metadata, suffix_positions, mean_shift_rows, mean_shift
 from .datasets import create_dataloader
 from ..models.sae_loader import get_sae
 from ..models.fused import fused_mte_loss, fused_parts, fused_is_cheaper
@@ -24,7 +24,7 @@ from ..data.sparse import SparsePhi, sparse_matmul
 from ..models.mte import MechanisticToolEditor, compute_mte_loss, residual_target
 from ..models.tool_editor import ToolConditionedEditor
 from ..utils import atomic_save
-from ..dist import barrier, is_main, local_device, world
+from ..dist import barrier, is_main, local_device, world, global_dropout
 
 # %% auto #0
 __all__ = ['log', 'set_seed', 'evaluate', 'make_optimizer', 'TrainingRun', 'final_name', 'train_mte']
@@ -244,10 +244,14 @@ def _has_tool(pairs)->bool:
     return bool(pairs.m.get('tool')) if hasattr(pairs, 'm') else all(p.phi_tool is not None for p in pairs)
 
 def _data(config:MintConfig, pairs_dir=None)->tuple:
-    "The (train, val) pairs of `config` (from `pairs_dir` if given), and whether their store lacks `h_no_tool`."
+    "The (train, val) pairs of `config` (from `pairs_dir` if given), whether their store lacks `h_no_tool`, and the split that held out val."
     c, d = config.mte, config.data
     pairs = load_pairs(pairs_dir or d.pairs_dir, max_pairs=d.max_pairs, align=d.align)
-    train, val = split_pairs(pairs, d.val_fraction, config.seed, by=d.val_split)
+    by = d.val_split
+    if by == "auto":
+        by, why = auto_split(pair_metadata(pairs))
+        if is_main(): log.info(f"data.val_split: auto holds out pairs by {by}: {why}")
+    train, val = split_pairs(pairs, d.val_fraction, config.seed, by=by)
     no_h_no = hasattr(pairs, 'm') and 'h_no_tool' not in pairs.m['keys']  # a store written with keep_h_no_tool=False
     if no_h_no and c.objective == "residual":
         raise ValueError(f"mte.objective: 'residual' needs h_no_tool, which the pair store {pairs.path} does not hold (written with keep_h_no_tool=False)")
@@ -255,7 +259,7 @@ def _data(config:MintConfig, pairs_dir=None)->tuple:
     if c.editor == "tool" and not _has_tool(pairs):
         raise ValueError(f"mte.editor: 'tool' reads each pair's tool-output features (phi_tool), which the pairs in {pairs_dir or d.pairs_dir} "
                          "do not hold; make them with pairs.tool_features: true (generate_pairs(tool_features=True))")
-    return train, val, no_h_no
+    return train, val, no_h_no, by
 
 # %% ../../nbs/06_train.train_mte.ipynb #8bcd2ffe
 def _model(c, device:str, t=None)->tuple:
@@ -333,7 +337,8 @@ def _setup(config:MintConfig, pairs_dir=None, checkpoint_path=None)->TrainingRun
     if c.objective == "kl": raise ValueError(f"{config.source or 'config'}: mte.objective 'kl' trains through the model; run mint-run --config_path {config.source or '...'} (its train stage does)")
     if c.batch_size % world()[1]: raise ValueError(f"mte.batch_size: {c.batch_size} pairs cannot be shared evenly by {world()[1]} processes")
     set_seed(config.seed)
-    train, val, no_h_no = _data(config, pairs_dir)
+    train, val, no_h_no, by = _data(config, pairs_dir)
+    config = replace(config, data=replace(config.data, val_split=by))  # the checkpoints record the split that was made
     saes, mte, opt = _model(c, device, config.tool)
     step = _resume(checkpoint_path, mte, opt) if checkpoint_path else 0
     mf = _metrics_file(c.save_dir, step) if is_main() else None
@@ -360,6 +365,17 @@ def _checkpoint(r:TrainingRun, step:int):
     if is_main(): _save_training(Path(r.config.mte.save_dir)/f"mte_step_{step}.pt", r.mte, r.opt, step, r.config)
     barrier()
 
+# %% ../../nbs/06_train.train_mte.ipynb #befc6321
+def _step_seed(seed:int, step:int)->int:
+    "The seed of the dropout masks of step `step` of a run seeded `seed`."
+    return (seed * 1_000_003 + step) % 2**63
+
+def _global_T(mask)->int:
+    "The positions of the global batch: the longest of the ranks' (B, T) `mask`s."
+    t = torch.tensor(mask.shape[1], device=mask.device)
+    if world()[1] > 1: dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return int(t)
+
 # %% ../../nbs/06_train.train_mte.ipynb #eedd1aab
 def _fit(r:TrainingRun):
     "Train `r.mte` from step `r.step` to `mte.steps`: log every step's metrics, validate and checkpoint every `checkpoint_every`."
@@ -368,7 +384,9 @@ def _fit(r:TrainingRun):
     r.mte.train()
     with tqdm(total=c.steps, initial=r.step, desc="training MTE", mininterval=1.0, disable=not is_main()) as bar:
         for step in range(r.step + 1, c.steps + 1):
-            metrics = _train_step(r.loss, r.opt, _to(next(batches), r.device), r.saes, c, r.amp)
+            b = _to(next(batches), r.device)
+            with global_dropout(r.mte, _step_seed(r.config.seed, step), T=_global_T(b['mask'])):  # one process's masks, on any number
+                metrics = _train_step(r.loss, r.opt, b, r.saes, c, r.amp)
             bar.set_postfix({k: f"{v:.4g}" for k,v in metrics.items()}, refresh=False)
             bar.update()
             if is_main(): _log_metrics(r.mf, {'step': step, 'split': 'train', **metrics})
@@ -387,6 +405,6 @@ def train_mte(config:MintConfig, # the run's config
     "Train a `MechanisticToolEditor` (or, with `mte.editor: tool`, a `ToolConditionedEditor`) on the pairs of `config`; checkpoints and metrics go to `config.mte.save_dir`."
     r = _setup(config, pairs_dir, checkpoint_path)
     _fit(r)
-    if is_main(): atomic_save({**r.mte.checkpoint(), 'config': config.to_dict(), **_world_record(config)}, Path(config.mte.save_dir)/final_name(config))
+    if is_main(): atomic_save({**r.mte.checkpoint(), 'config': r.config.to_dict(), **_world_record(config)}, Path(config.mte.save_dir)/final_name(config))
     barrier()
     return r.mte
