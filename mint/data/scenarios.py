@@ -264,7 +264,7 @@ def make_scenarios(n_train:int=48, # training scenarios per family
         out["test"] += sp["test"]
     return out
 
-# %% ../../nbs/11_data.scenarios.ipynb #8734528c
+# %% ../../nbs/11_data.scenarios.ipynb #f812c624
 def _name(rng, lo:int=2, hi:int=3)->str:
     "A made-up capitalised name of `lo`..`hi` syllables."
     return "".join(rng.choice(_SYL) for _ in range(rng.randint(lo, hi))).capitalize()
@@ -279,7 +279,7 @@ def _draw_wide(family, rng)->dict:
     first, last = rng.choice([rng.choice(_FIRST), _name(rng, 2, 2)]), rng.choice([rng.choice(_LAST), _name(rng, 2, 3)])
     return dict(name=_name(rng) + " " + rng.choice(_KINDS), founder=f"{first} {last}", year=rng.randint(1800, 2020), city=rng.choice(_CITIES))
 
-# %% ../../nbs/11_data.scenarios.ipynb #3b5bf8e1
+# %% ../../nbs/11_data.scenarios.ipynb #8bb0faef
 def more_scenarios(n:int, # more training scenarios per family
                    seed:int=0, families=FAMILIES, holdout:float=1/3, # as `make_scenarios` was given
                    avoid=(), # `entity_key`s never to draw (the test and validation splits')

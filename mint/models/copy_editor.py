@@ -13,12 +13,12 @@ from fastcore.basics import patch
 import mint
 from ..utils import atomic_save
 from .tool_editor import ToolConditionedEditor
-from ..data.tool import tool_turn_ids, READINGS
+from ..data.tool import tool_turn_ids, tool_features, READINGS
 from ..lm import capture_hidden
 from ..data.generate import tool_message_ids, pad_left
 
 # %% auto #0
-__all__ = ['copy_tool_input', 'CopyEditor']
+__all__ = ['copy_tool_input', 'CopyEditor', 'tool_input']
 
 # %% ../../nbs/05c_models.copy_editor.ipynb #15e79783
 @torch.no_grad()
@@ -162,3 +162,11 @@ def load(cls:CopyEditor, path, device=None):
     m = cls(**{k: ck[k] for k in _META})
     m.load_state_dict(ck['state_dict'])
     return m.to(device or 'cpu')
+
+# %% ../../nbs/05c_models.copy_editor.ipynb #4e066028
+def tool_input(editor, model, tok, scenarios:list, # the editor, the model, its tokenizer, the scenarios
+               bases:dict, # layer -> SAE (or `HiddenBasis`)
+              )->dict:
+    "Per scenario id: layer -> what `editor` reads of its tool's output (`copy_tool_input` or `mint.data.tool.tool_features`)."
+    if isinstance(editor, CopyEditor): return copy_tool_input(model, tok, scenarios, editor.layers, editor.reading)
+    return tool_features(model, tok, scenarios, bases)
