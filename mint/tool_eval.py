@@ -126,7 +126,8 @@ def _swap_summary(recs:list, name:str)->dict:
     return out
 
 # %% ../nbs/14c_tool_eval.ipynb #81ef3282
-COMPARE = (("tool", "mean_shift_family"), ("tool", "tool_zero"), ("tool", "tool_hidden"), ("tool_hidden", "mean_shift_family"))
+COMPARE = tuple((a.format(e), b.format(e)) for e in ("tool", "copy")  # an editor and its controls are named after it (`mte.editor`)
+                for a,b in (("{}", "mean_shift_family"), ("{}", "{}_zero"), ("{}", "{}_hidden"), ("{}_hidden", "mean_shift_family")))
 
 def summarize_tool(recs:list, names:list, swaps:list, n_boot:int=2000, seed:int=0)->dict:
     "`summarize` of the conditions `names`, the comparisons of `COMPARE` among them, and the swap arms' hit rates."

@@ -27,10 +27,14 @@ def copy_tool_input(model, tok, scenarios:list, # the model, its tokenizer, the 
                     reading:str="call", # how the tool's part is run apart: see `mint.data.tool.READINGS`
                     batch_size:int=32)->dict:
     "Per scenario id: layer -> (n, d + 1) the tool part's hidden states at `layer` and its token ids, run apart."
-    out = {}
+    out, n_ctx = {}, getattr(model.config, "max_position_embeddings", None)
     for i in range(0, len(scenarios), batch_size):
         chunk = scenarios[i:i+batch_size]
+        for s in chunk:
+            if not s.tool_output: raise ValueError(f"scenario {s.id!r} has no tool output: a copy editor reads one")
         runs = [tool_turn_ids(tok, s, reading) for s in chunk]
+        for s,r in zip(chunk, runs):
+            if n_ctx and len(r[0]) > n_ctx: raise ValueError(f"scenario {s.id!r}: its tool part is {len(r[0])} tokens, longer than the model's context ({n_ctx})")
         ids, mask = pad_left([r[0] for r in runs], tok.pad_token_id)
         hs = capture_hidden(model, ids.to(model.device), mask.to(model.device), layers=sorted(layers))
         T = ids.shape[1]
@@ -163,7 +167,7 @@ def load(cls:CopyEditor, path, device=None):
     m.load_state_dict(ck['state_dict'])
     return m.to(device or 'cpu')
 
-# %% ../../nbs/05c_models.copy_editor.ipynb #4e066028
+# %% ../../nbs/05c_models.copy_editor.ipynb #78147811
 def tool_input(editor, model, tok, scenarios:list, # the editor, the model, its tokenizer, the scenarios
                bases:dict, # layer -> SAE (or `HiddenBasis`)
               )->dict:
