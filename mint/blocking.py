@@ -16,26 +16,14 @@ from .data.scenarios import answer_hit
 from .stats import strata_resample, wilson, interval
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob
 from .dist import all_gather, is_main, shard, unshard
+from .data.tool import ToolSpanError, tool_span
 
 # %% auto #0
-__all__ = ['QUERIES', 'BlockingError', 'tool_span', 'span_mask', 'blocked_mask', 'block_attention', 'query_from', 'blocked_batch',
+__all__ = ['BlockingError', 'QUERIES', 'span_mask', 'blocked_mask', 'block_attention', 'query_from', 'blocked_batch',
            'summarize_blocking', 'where_fact_enters', 'reading_layers', 'blocking_table', 'plot_blocking']
 
 # %% ../nbs/14a_blocking.ipynb #b17f3343
-class BlockingError(ValueError):
-    "Raised when a scenario's two prompts do not share the prefix and suffix that the tool's turns sit between."
-
-# %% ../nbs/14a_blocking.ipynb #269796d4
-def tool_span(no_ids:list, wi_ids:list, # the no-tool and with-tool prompts' token ids
-              n_suf:int, # the number of final tokens they share
-              sid:str="", # the scenario's id, for the message
-             )->tuple:
-    "(start, end): the with-tool prompt's tokens between the shared prefix and the shared suffix."
-    pre = len(no_ids) - n_suf
-    if wi_ids[:pre] != no_ids[:pre] or wi_ids[len(wi_ids)-n_suf:] != no_ids[pre:]:
-        raise BlockingError(f"scenario {sid!r}: the with-tool prompt does not start with the no-tool prompt's first {pre} tokens "
-                            f"and end with its last {n_suf}")
-    return pre, len(wi_ids) - n_suf
+BlockingError = ToolSpanError  # the name blocking has always raised; `tool_span` lives in `mint.data.tool`
 
 # %% ../nbs/14a_blocking.ipynb #bf030d44
 def span_mask(p_no:list, p_wi:list, n_suf:list, # the batch's prompts and shared suffix lengths (`mint.models.window.render`)
