@@ -135,6 +135,23 @@ def test_blocking_command_writes_its_table(lm, tmp_path):
                             '--out_dir', str(tmp_path/'b')], capture_output=True, text=True)
     assert again.returncode == 0 and 'not running again' in again.stdout
 
+def test_blocking_command_writes_the_write_sweep_and_kv_reference(lm, tmp_path):
+    "`mint-blocking --write_at --kv_from --reading` on the tiny model: lives.json and lives.md, no blocking sweep; bad layers and readings end in one line."
+    cfg = one_config(lm, 'lives')
+    cmd = [str(BIN/'mint-blocking'), '--config_path', str(cfg), '--per_family', '1', '--out_dir', str(tmp_path/'l')]
+    r = subprocess.run(cmd + ['--write_at', '[0,1]', '--kv_from', '[0,3]', '--reading', 'call'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lv = json.loads((tmp_path/'l'/'lives.json').read_text())
+    assert list(lv['summary']) == ['with_tool', 'no_tool', 'write@0', 'write@1', 'kv@0', 'kv@3'] and lv['n_scenarios'] == 4 and lv['split'] == 'train'
+    assert lv['settings']['reading'] == 'call' and 'argmax' in lv['settings']['hit']
+    assert (tmp_path/'l'/'lives.md').read_text() in r.stdout and not (tmp_path/'l'/'blocking.json').exists()
+    for s in lv['scenarios']:  # the kv reference from no layer is the plain no-tool run
+        assert abs(s['runs']['kv@3']['answer_logprob'] - s['runs']['no_tool']['answer_logprob']) < 1e-3
+    for bad, msg in ((['--write_at', '[2]'], 'write_at: layer 2 is the model'), (['--kv_from', '[9]'], 'kv_from: layer 9 is out of range'),
+                     (['--write_at', '[0]', '--reading', 'apart'], "reading must be one of ['alone', 'call']")):
+        r = subprocess.run(cmd + bad, capture_output=True, text=True)
+        assert r.returncode == 1 and msg in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
+
 def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
     "`mint-run` with `mte.objective: kl` and the tool editor: the editor, its hidden-space control, and the evaluation with every control."
     cfg = one_config(lm, 'kl', mte={'objective': 'kl', 'editor': 'tool', 'steps': 2, 'checkpoint_every': 1, 'save_dir': 'kl/editor'},

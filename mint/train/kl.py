@@ -15,20 +15,12 @@ from ..models.hooks import patch_hidden, edit_fn
 from ..data.tool import tool_features, stack_tool
 from ..models.copy_editor import tool_input
 from ..data.scenarios import scenarios_digest
-from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
+from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw, fact_tokens
 
 # %% auto #0
-__all__ = ['fact_tokens', 'window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
+__all__ = ['window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
 
 # %% ../../nbs/14b_train.kl.ipynb #ccf66665
-def fact_tokens(tok, ans:list, expected:str|None)->list[bool]:
-    "Whether each token of the answer `ans` (ids) spells part of `expected` (case-insensitive; none if it is absent)."
-    ends = [len(tok.decode(ans[:j+1])) for j in range(len(ans))]
-    text = tok.decode(ans).lower()
-    c0 = text.find((expected or "").lower()) if expected else -1
-    if c0 < 0: return [False] * len(ans)
-    return [e > c0 and s < c0 + len(expected) for s,e in zip([0] + ends[:-1], ends)]
-
 def window_weights(tok, n_suf:list, answers:list, expected:list, fact_weight:float)->torch.Tensor:
     "(N,) the weight of each window position: `1 + fact_weight` where it predicts a fact token, else 1."
     w = [[1.0] * (s - 1) + [1.0 + fact_weight * f for f in fact_tokens(tok, a, e)] + [1.0] for s,a,e in zip(n_suf, answers, expected)]
