@@ -14,28 +14,17 @@ from .lm import decoder_layers
 from .utils import Report
 from .data.scenarios import answer_hit
 from .stats import strata_resample, wilson, interval
-from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob
+from .models.window import render, layout, window_batch, greedy_ids, teacher_forced, answer_logprob, fact_tokens, follows_answer
 from .dist import all_gather, is_main, shard, unshard
+from .data.tool import ToolSpanError, tool_span, READINGS, tool_turn_ids
 
 # %% auto #0
-__all__ = ['QUERIES', 'BlockingError', 'tool_span', 'span_mask', 'blocked_mask', 'block_attention', 'query_from', 'blocked_batch',
-           'summarize_blocking', 'where_fact_enters', 'reading_layers', 'blocking_table', 'plot_blocking']
+__all__ = ['BlockingError', 'QUERIES', 'HIT_RULE', 'span_mask', 'blocked_mask', 'block_attention', 'query_from', 'blocked_batch',
+           'summarize_blocking', 'where_fact_enters', 'reading_layers', 'blocking_table', 'plot_blocking',
+           'with_tool_batch', 'written_batch', 'kv_batch', 'summarize_lives', 'where_fact_lives', 'lives_table']
 
 # %% ../nbs/14a_blocking.ipynb #b17f3343
-class BlockingError(ValueError):
-    "Raised when a scenario's two prompts do not share the prefix and suffix that the tool's turns sit between."
-
-# %% ../nbs/14a_blocking.ipynb #269796d4
-def tool_span(no_ids:list, wi_ids:list, # the no-tool and with-tool prompts' token ids
-              n_suf:int, # the number of final tokens they share
-              sid:str="", # the scenario's id, for the message
-             )->tuple:
-    "(start, end): the with-tool prompt's tokens between the shared prefix and the shared suffix."
-    pre = len(no_ids) - n_suf
-    if wi_ids[:pre] != no_ids[:pre] or wi_ids[len(wi_ids)-n_suf:] != no_ids[pre:]:
-        raise BlockingError(f"scenario {sid!r}: the with-tool prompt does not start with the no-tool prompt's first {pre} tokens "
-                            f"and end with its last {n_suf}")
-    return pre, len(wi_ids) - n_suf
+BlockingError = ToolSpanError  # the name blocking has always raised; `tool_span` lives in `mint.data.tool`
 
 # %% ../nbs/14a_blocking.ipynb #bf030d44
 def span_mask(p_no:list, p_wi:list, n_suf:list, # the batch's prompts and shared suffix lengths (`mint.models.window.render`)
@@ -55,12 +44,15 @@ def blocked_mask(m, # the attention mask a layer gets: None, bool (B, 1, q, k) o
                  q_from:torch.Tensor, # (B,) the first query column blocked in each row
                  q:int, k:int, # this call's numbers of queries and keys
                  dtype=torch.float32, # the dtype of an additive mask
+                 q_to:torch.Tensor|None=None, # (B,) the first query column not blocked again in each row (default: none)
                 )->torch.Tensor:
-    "`m` with the keys of `blocked` masked for the queries at columns `q_from` and after."
+    "`m` with the keys of `blocked` masked for the queries at columns `q_from` and after (and before `q_to`)."
     B, dev = len(q_from), blocked.device if m is None else m.device
     qcol = torch.arange(k - q, k, device=dev)  # (q,)
     keys = torch.nn.functional.pad(blocked.to(dev), (0, max(0, k - blocked.shape[1])))[:, :k]  # (B, k)
-    bl = (qcol[None, :, None] >= q_from.to(dev)[:, None, None]) & keys[:, None, :]  # (B, q, k)
+    qs = qcol[None, :] >= q_from.to(dev)[:, None]  # (B, q)
+    if q_to is not None: qs = qs & (qcol[None, :] < q_to.to(dev)[:, None])
+    bl = qs[:, :, None] & keys[:, None, :]  # (B, q, k)
     if m is None: m = torch.ones(q, k, dtype=torch.bool, device=dev).tril(k - q)[None, None].expand(B, 1, q, k)
     return m & ~bl[:, None] if m.dtype == torch.bool else m.masked_fill(bl[:, None], torch.finfo(m.dtype).min)
 
@@ -70,12 +62,12 @@ def _keys_cached(kwargs, layer_idx:int)->int:
     c = kwargs.get("cache", kwargs.get("past_key_values"))  # transformers 5 names it `cache`, 4.x `past_key_values`
     return 0 if c is None else c.get_seq_length(layer_idx)
 
-def _block_hook(blocked, q_from):
-    "A forward pre-hook of an attention module that blocks the keys `blocked` for queries from `q_from`."
+def _block_hook(blocked, q_from, q_to=None):
+    "A forward pre-hook of an attention module that blocks the keys `blocked` for queries from `q_from` (to `q_to`)."
     def f(mod, args, kwargs):
         h = args[0] if args else kwargs["hidden_states"]
         q = h.shape[1]
-        kwargs["attention_mask"] = blocked_mask(kwargs.get("attention_mask"), blocked, q_from, q, q + _keys_cached(kwargs, mod.layer_idx))
+        kwargs["attention_mask"] = blocked_mask(kwargs.get("attention_mask"), blocked, q_from, q, q + _keys_cached(kwargs, mod.layer_idx), q_to=q_to)
         return args, kwargs
     return f
 
@@ -86,13 +78,14 @@ def block_attention(model, # a Hugging Face causal LM (Llama-architecture)
                     blocked:torch.Tensor, # (B, K) bool: the key columns to block
                     q_from:torch.Tensor, # (B,) the first query column blocked in each row
                     to_layer:int|None=None, # the first layer that does not block again (default: none, the block runs to the last layer)
+                    q_to:torch.Tensor|None=None, # (B,) the first query column not blocked again in each row (default: none)
                    ):
     "Context manager: while active, the attention modules of `model` from `from_layer` (to `to_layer`) do not attend from `q_from` to `blocked`."
     blocks = decoder_layers(model)
     to_layer = len(blocks) if to_layer is None else to_layer
     if not 0 <= from_layer <= len(blocks): raise IndexError(f"from_layer {from_layer} is out of range; the model has {len(blocks)} layers")
     if not from_layer <= to_layer <= len(blocks): raise IndexError(f"to_layer {to_layer} must lie between from_layer {from_layer} and the model's {len(blocks)} layers")
-    hs = [b.self_attn.register_forward_pre_hook(_block_hook(blocked, q_from), with_kwargs=True) for b in blocks[from_layer:to_layer]]
+    hs = [b.self_attn.register_forward_pre_hook(_block_hook(blocked, q_from, q_to), with_kwargs=True) for b in blocks[from_layer:to_layer]]
     try: yield model
     finally:
         for h in hs: h.remove()
@@ -144,18 +137,18 @@ def blocked_batch(model, tok, batch:list, # the model and a batch of scenarios
 
 # %% ../nbs/14a_blocking.ipynb #89dc0fff
 def _column(recs, key:str, field:str)->torch.Tensor:
-    "(N,) float64: `field` of run `key` (`'with_tool'` or a blocked one) per scenario."
-    get = lambda r: r["with_tool"] if key == "with_tool" else r["blocked"][key]
+    "(N,) float64: `field` of run `key` (`'with_tool'`, a blocked one or, in `where_fact_lives`'s records, a run) per scenario."
+    get = lambda r: r["with_tool"] if key == "with_tool" else r["blocked" if "blocked" in r else "runs"][key]
     return torch.tensor([float(get(r)[field]) for r in recs], dtype=torch.float64)
 
 # %% ../nbs/14a_blocking.ipynb #0ffea97e
-def _stats(recs, key:str, idx)->dict:
-    "The hit rate and mean answer log-prob of run `key`, and their changes from the with-tool run, with intervals."
+def _stats(recs, key:str, idx, hit:str="hit")->dict:
+    "The hit rate (field `hit`) and mean answer log-prob of run `key`, and their changes from the with-tool run, with intervals."
     out = {}
-    for f in ("hit", "answer_logprob"):
-        v, d = _column(recs, key, f), _column(recs, key, f) - _column(recs, "with_tool", f)
+    for f,src in (("hit", hit), ("answer_logprob", "answer_logprob")):
+        v, d = _column(recs, key, src), _column(recs, key, src) - _column(recs, "with_tool", src)
         out[f], out[f + "_ci"], out[f + "_change"], out[f + "_change_ci"] = v.mean().item(), interval(v[idx].mean(1)), d.mean().item(), interval(d[idx].mean(1))
-    out["hit_wilson"] = list(wilson(int(_column(recs, key, "hit").sum()), len(recs))[1:])
+    out["hit_wilson"] = list(wilson(int(_column(recs, key, hit).sum()), len(recs))[1:])
     return out
 
 # %% ../nbs/14a_blocking.ipynb #7b4d5119
@@ -253,3 +246,137 @@ def plot_blocking(wf:dict, path=None):
     fig.tight_layout()
     if path: fig.savefig(path, dpi=110)
     return fig
+
+# %% ../nbs/14a_blocking.ipynb #e92e968a
+def _check_layers(ls, L:int, what:str, top:int):
+    "An IndexError unless every layer of `ls` lies in 0..`top` - 1 of a model of `L` layers; `what` names the setting."
+    for l in ls:
+        if l == L - 1 and top == L - 1: raise IndexError(f"{what}: layer {l} is the model's last; Hugging Face hands its output after the final norm, so it cannot be written")
+        if not 0 <= l < top: raise IndexError(f"{what}: layer {l} is out of range; the model has {L} layers")
+
+def _results(wt, lp)->list:
+    "Per scenario: whether window log-probs `lp` follow its with-tool answer through the fact, and that answer's log-prob."
+    lps = answer_logprob(lp, wt["n_suf"], wt["ans"]).tolist()
+    return [dict(follows=f, answer_logprob=a) for f,a in zip(follows_answer(lp, wt["n_suf"], wt["ans"], wt["facts"]), lps)]
+
+# %% ../nbs/14a_blocking.ipynb #43960b4c
+@torch.no_grad()
+def with_tool_batch(model, tok, batch:list, # the model and a batch of scenarios
+                    layers=(), # the blocks whose output to keep
+                    max_new_tokens:int=32, max_answer_tokens:int=20)->dict:
+    "The with-tool run of `batch`: prompts, answers `ans` and their fact tokens, block outputs `hs` at `layers`, and the records."
+    p_no, p_wi, n_suf = render(tok, batch)
+    b = window_batch(model, tok, p_wi, [[]] * len(batch), n_suf, False)
+    full = greedy_ids(model, tok, b, {}, None, max_new_tokens)
+    ans = [a[:max_answer_tokens] for a in full]
+    bt = window_batch(model, tok, p_wi, ans, n_suf, True, pre=b["pre"])
+    lp, out = teacher_forced(model, bt, {}, hidden=True)
+    hs = {l: out.hidden_states[l + 1][bt["edit"][:, bt["C"]:]] for l in layers}  # (N, d): block l's output at suffix and answer
+    wt = dict(p_no=p_no, p_wi=p_wi, n_suf=n_suf, ans=ans, facts=[fact_tokens(tok, a, s.answer) for a,s in zip(ans, batch)], hs=hs)
+    recs = [dict(id=s.id, family=s.family, expected=s.answer, with_tool=dict(text=t, **r), runs={}) for s,t,r in zip(batch, _texts(tok, full), _results(wt, lp))]
+    return dict(wt, recs=recs)
+
+# %% ../nbs/14a_blocking.ipynb #2af83ae8
+@torch.no_grad()
+def written_batch(model, tok, batch:list, # the model and a batch of scenarios
+                  write_at:list, # the blocks whose with-tool output is written
+                  max_new_tokens:int=32, max_answer_tokens:int=20,
+                  wt:dict|None=None, # `with_tool_batch(..., write_at)` of `batch`, if already run
+                 )->list[dict]:
+    "Per scenario: the with-tool run, the no-tool run and, per `l` of `write_at`, the no-tool run with block `l`'s with-tool output written at suffix and answer."
+    L = len(decoder_layers(model))
+    _check_layers(write_at, L, "write_at", L - 1)
+    wt = wt or with_tool_batch(model, tok, batch, write_at, max_new_tokens, max_answer_tokens)
+    bn = window_batch(model, tok, wt["p_no"], wt["ans"], wt["n_suf"], True)
+    runs = {"no_tool": {}, **{f"write@{l}": {l: lambda h, H=wt["hs"][l]: H} for l in write_at}}
+    for k,fns in runs.items():
+        for r,x in zip(wt["recs"], _results(wt, teacher_forced(model, bn, fns))): r["runs"][k] = x
+    return wt["recs"]
+
+# %% ../nbs/14a_blocking.ipynb #6db2bd1f
+def _kv_layout(tool:list, p_no:list, ans:list, n_suf:list, pad_id:int)->dict:
+    "Rows [tool part][no-tool prompt + answer]: ids, mask, positions restarting at the second part, the tool's columns, and query bounds."
+    ids, mask, P = layout([t + p for t,p in zip(tool, p_no)], ans, pad_id)
+    pos, first, win = torch.zeros_like(ids), torch.zeros_like(ids, dtype=torch.bool), torch.zeros_like(ids, dtype=torch.bool)
+    for i,(t,p,a,s) in enumerate(zip(tool, p_no, ans, n_suf)):
+        c = P - len(p) - len(t)
+        pos[i, c:c+len(t)], pos[i, P-len(p):P+len(a)] = torch.arange(len(t)), torch.arange(len(p) + len(a))
+        first[i, c:c+len(t)], win[i, P-s:P+len(a)] = True, True
+    start, suf = torch.tensor([P - len(p) for p in p_no]), torch.tensor([P - s for s in n_suf])
+    return dict(ids=ids, mask=mask, pos=pos, first=first, win=win, start=start, suf=suf, K=ids.shape[1] - int(suf.min()))
+
+# %% ../nbs/14a_blocking.ipynb #6af28ada
+@torch.no_grad()
+def kv_batch(model, tok, batch:list, # the model and a batch of scenarios
+             kv_from:list, # the `l`s: the first layer whose suffix and answer attend to the tool's part (the number of layers: none)
+             reading:str="call", # how the tool's part is run apart: one of `mint.data.tool.READINGS`
+             max_new_tokens:int=32, max_answer_tokens:int=20,
+             wt:dict|None=None, # `with_tool_batch` of `batch`, if already run
+            )->list[dict]:
+    "Per scenario: the with-tool run and, per `l` of `kv_from`, the no-tool run whose suffix and answer also attend to the tool's part from layer `l` on (`kv@l`)."
+    L = len(decoder_layers(model))
+    _check_layers(kv_from, L, "kv_from", L + 1)
+    tool = [tool_turn_ids(tok, s, reading)[0] for s in batch]
+    wt = wt or with_tool_batch(model, tok, batch, (), max_new_tokens, max_answer_tokens)
+    k = {n: v.to(model.device) if torch.is_tensor(v) else v for n,v in _kv_layout(tool, wt["p_no"], wt["ans"], wt["n_suf"], tok.pad_token_id).items()}
+    for l in kv_from:
+        with block_attention(model, 0, k["first"], k["start"], to_layer=l), block_attention(model, l, k["first"], k["start"], q_to=k["suf"]):
+            out = model(input_ids=k["ids"], attention_mask=k["mask"], position_ids=k["pos"], logits_to_keep=k["K"])
+        lp = out.logits[k["win"][:, -k["K"]:]].float().log_softmax(-1)  # (N, V)
+        for r,x in zip(wt["recs"], _results(wt, lp)): r["runs"][f"kv@{l}"] = x
+    return wt["recs"]
+
+# %% ../nbs/14a_blocking.ipynb #d70475a3
+HIT_RULE = ("a hit: the with-tool answer (greedy, its first max_answer_tokens tokens) holds the expected value, and the run's argmax, "
+            "teacher-forced on that answer, equals its next token at every position through the value's last token, "
+            "so that greedy decoding under the run would produce the fact")
+
+def summarize_lives(recs:list, # records from `written_batch` and `kv_batch`
+                    n_boot:int=2000, seed:int=0)->dict:
+    "Per run (`with_tool` and each of `runs`), over `recs`: hit rate and answer log-prob with intervals and paired changes from the with-tool run."
+    idx = strata_resample([r["family"] for r in recs], n_boot, seed)
+    return {k: _stats(recs, k, idx, "follows") for k in ["with_tool", *recs[0]["runs"]]}
+
+# %% ../nbs/14a_blocking.ipynb #fa92996d
+def where_fact_lives(model, tok, scenarios:list, # the model and the scenarios (the training split's, if layers are chosen from it)
+                     write_at=(), # the blocks whose with-tool output is written (not the last)
+                     kv_from=(), # the first layers of the kv reference (the number of layers: none)
+                     reading:str="call", # how the kv reference runs the tool's part apart (`mint.data.tool.READINGS`)
+                     batch_size:int=25, max_new_tokens:int=32, max_answer_tokens:int=20, n_boot:int=2000, seed:int=0)->dict:
+    "Records, summaries (overall and per family) and settings of the write sweep at `write_at` and the kv reference from `kv_from`."
+    L = len(decoder_layers(model))
+    _check_layers(write_at, L, "write_at", L - 1); _check_layers(kv_from, L, "kv_from", L + 1)
+    if reading not in READINGS: raise ValueError(f"reading must be one of {list(READINGS)}, not {reading!r}")
+    if (no := [s.id for s in scenarios if not s.answer]): raise ValueError(f"a hit needs the expected value: {len(no)} scenarios have no answer ({', '.join(no[:3])})")
+    wa, kf = sorted(set(write_at)), sorted(set(kv_from))
+    def one(b):
+        wt = with_tool_batch(model, tok, b, wa, max_new_tokens, max_answer_tokens)
+        written_batch(model, tok, b, wa, wt=wt)
+        return kv_batch(model, tok, b, kf, reading, wt=wt)
+    mine = [one(scenarios[i:i+batch_size]) for i in tqdm(shard(range(0, len(scenarios), batch_size)), desc="write and kv", unit="batch", disable=not is_main())]
+    recs = [r for b in unshard(all_gather(mine)) for r in b]
+    sub = {f: [r for r in recs if r["family"] == f] for f in dict.fromkeys(r["family"] for r in recs)}
+    return dict(summary=summarize_lives(recs, n_boot, seed), n_scenarios=len(recs), n_layers=L, families={f: summarize_lives(rs, n_boot, seed) for f,rs in sub.items()},
+                family_n={f: len(rs) for f,rs in sub.items()}, scenarios=recs,
+                settings=dict(write_at=wa, kv_from=kf, reading=reading, max_new_tokens=max_new_tokens, max_answer_tokens=max_answer_tokens, n_boot=n_boot, seed=seed, hit=HIT_RULE))
+
+# %% ../nbs/14a_blocking.ipynb #a37edd97
+def _lname(k:str, reading:str)->str:
+    "The row name of run `k` of `where_fact_lives`."
+    if k in ("with_tool", "no_tool"): return f"*{k.replace('_', ' ')}*"
+    kind, l = k.split("@")
+    return f"write at block {l}" if kind == "write" else f"kv from layer {l} ({reading})"
+
+def lives_table(d:dict)->Report:
+    "`d` (from `where_fact_lives`) as markdown (a `Report`): per run, hit rate and answer log-prob with intervals, and hits per family."
+    s, st, fams = d["summary"], d["settings"], list(d["families"])
+    keys = ["no_tool", *[f"write@{l}" for l in st["write_at"]], *[f"kv@{l}" for l in st["kv_from"]], "with_tool"]
+    hit = lambda m: f"{m['hit']:.2f} [{m['hit_wilson'][0]:.2f}, {m['hit_wilson'][1]:.2f}]"
+    fam = lambda f,k: f"{round(d['families'][f][k]['hit'] * d['family_n'][f])}/{d['family_n'][f]}"
+    rows = [f"**Where the fact lives, {d['n_scenarios']} scenarios{' (' + d['split'] + ' split)' if d.get('split') else ''}** (hit rate with its 95% Wilson "
+            "interval; answer log-prob: the with-tool answer's, with its 95% bootstrap interval; Δ: the paired change from the with-tool run, "
+            f"95% bootstrap over scenarios within families). A hit: {st['hit'].removeprefix('a hit: ')}.", "",
+            _r("run", "hit rate", "Δ hit rate", "answer log-prob", "Δ answer log-prob", *fams), "|---" * (5 + len(fams)) + "|"]
+    rows += [_r(_lname(k, st["reading"]), hit(s[k]), _cell(s[k], "hit_change") if k != "with_tool" else "0", _cell(s[k], "answer_logprob", 1),
+                _cell(s[k], "answer_logprob_change", 1) if k != "with_tool" else "0", *[fam(f, k) for f in fams]) for k in keys]
+    return Report("\n".join(rows))

@@ -14,7 +14,8 @@ from .config import load_config
 from .train.train_mte import train_mte
 from .analysis import save_run_figures
 from .pipeline import STAGES, run_pipeline, shown, stage_model, stage_scenarios
-from .blocking import where_fact_enters, blocking_table, plot_blocking
+from .blocking import where_fact_enters, blocking_table, plot_blocking, where_fact_lives, lives_table
+from .data.tool import READINGS
 from .data.scenarios import scenarios_digest
 from .data.scenarios import build_prompts, chat_scenarios, read_scenarios, write_scenarios
 from .data.chat import is_chat_file
@@ -143,42 +144,66 @@ def _write_blocking(out:Path, wf:dict):
     (out/"blocking.md").write_text(blocking_table(wf) + "\n")
     plot_blocking(wf, out/"blocking.png")
 
+def _write_lives(out:Path, lv:dict):
+    "Write `lv` to `out` as lives.json and its table as lives.md."
+    out.mkdir(parents=True, exist_ok=True)
+    (out/"lives.json").write_text(json.dumps(lv, indent=1, ensure_ascii=False))
+    (out/"lives.md").write_text(lives_table(lv) + "\n")
+
+def _cached(path:Path, key:dict, run, write)->dict:
+    "The results at `path` if they were made with `key`, else `run()` with `key` added, written by `write` on the main rank."
+    if path.exists() and (d := json.loads(path.read_text())).get("key") == key:
+        say(f"[mint] {shown(path)} was made with these settings; not running again")
+        return d
+    d = dict(run(), key=key)
+    if is_main(): write(path.parent, d)
+    barrier()
+    return d
+
 def blocking_run(config_path:str, # the run's YAML config (its model, scenarios and settings)
                  split:str="train", # the scenarios: `train` or `test`
                  per_family:int=25, # scenarios per family
                  from_layers:list|None=None, # the first blocked layers; default every third and none
                  out_dir:str|None=None, # default `blocking_<split>` beside `eval.out_dir`
                  read_from:list|None=None, # also: the tool's turns readable only from each of these layers on
+                 write_at:list|None=None, # the write sweep: the blocks whose with-tool output is written (not the last)
+                 kv_from:list|None=None, # the kv reference: the first layers whose suffix and answer read the tool's part run apart
+                 reading:str="call", # how the kv reference runs the tool's part apart: `call` or `alone`
                 )->dict:
-    "`where_fact_enters` on `per_family` scenarios of each family of `split`, written to `out_dir`."
+    "`where_fact_enters` (and, with `write_at` or `kv_from`, `where_fact_lives`) on `per_family` scenarios of each family of `split`, written to `out_dir`."
     c = load_config(config_path)
     if split not in ("train", "test"): raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    if reading not in READINGS: raise ValueError(f"reading must be one of {list(READINGS)}, not {reading!r}")
     as_list = lambda x: [x] if isinstance(x, int) else x  # `--read_from 18` reaches here as an int
-    from_layers, read_from = as_list(from_layers), as_list(read_from)
+    from_layers, read_from, write_at, kv_from = map(as_list, (from_layers, read_from, write_at, kv_from))
+    lives = write_at is not None or kv_from is not None
     model, tok = stage_model(c)
     sc = _per_family(stage_scenarios(c)[split], per_family)
     if (no := [s.id for s in sc if not s.answer]): raise ValueError(f"blocking counts hits, so every scenario needs an answer; {len(no)} have none ({', '.join(no[:3])}{', ...' if len(no) > 3 else ''})")
     out = Path(out_dir) if out_dir else Path(c.eval.out_dir).parent/f"blocking_{split}"
-    key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, **({"read_from": read_from} if read_from else {}), max_new_tokens=c.eval.max_new_tokens,
-               max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
-    if (out/"blocking.json").exists() and (wf := json.loads((out/"blocking.json").read_text())).get("key") == key:
-        say(f"[mint] {shown(out/'blocking.json')} was made with these settings; not running again")
-    else:
-        wf = dict(where_fact_enters(model, tok, sc, from_layers, batch_size=c.eval.batch_size, max_new_tokens=c.eval.max_new_tokens,
-                                    max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed, read_from=read_from), split=split, key=key)
-        if is_main(): _write_blocking(out, wf)
-    barrier()
-    say(blocking_table(wf) + f"\n[mint] blocking: {shown(out/'blocking.md')}, {shown(out/'blocking.png')}")
-    return wf
+    common = dict(max_new_tokens=c.eval.max_new_tokens, max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
+    res = {}
+    if lives:
+        key = dict(model=c.model.name, scenarios=scenarios_digest(sc), write_at=write_at or [], kv_from=kv_from or [], reading=reading, **common)
+        res["lives"] = _cached(out/"lives.json", key, lambda: dict(where_fact_lives(model, tok, sc, write_at or [], kv_from or [], reading, batch_size=c.eval.batch_size, **common), split=split), _write_lives)
+        say(lives_table(res["lives"]) + f"\n[mint] write sweep and kv reference: {shown(out/'lives.md')}")
+    if not lives or from_layers is not None or read_from:
+        key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, **({"read_from": read_from} if read_from else {}), **common)
+        res["blocking"] = _cached(out/"blocking.json", key, lambda: dict(where_fact_enters(model, tok, sc, from_layers, batch_size=c.eval.batch_size, read_from=read_from, **common), split=split), _write_blocking)
+        say(blocking_table(res["blocking"]) + f"\n[mint] blocking: {shown(out/'blocking.md')}, {shown(out/'blocking.png')}")
+    return res["lives"] if not res.get("blocking") else res["blocking"] if not lives else dict(res["lives"], blocking=res["blocking"])
 
 # %% ../nbs/17_cli.ipynb #cb6fc745
 def blocking_main(config_path:str="configs/smollm2.yaml", # the run's YAML config
                   split:str="train", per_family:int=25, from_layers:list|None=None, out_dir:str|None=None,
                   read_from:list|None=None, # the tool's turns readable only from each of these layers on (e.g. [18,21,24])
+                  write_at:list|None=None, # the write sweep's blocks (e.g. [17,20,23])
+                  kv_from:list|None=None, # the kv reference's first layers (e.g. [0,18])
+                  reading:str="call", # the kv reference's tool part: `call` or `alone`
                   debug:bool=False, # show tracebacks
                  ):
-    "Block attention from the answer to the tool's turns from each layer on; write the table to `out_dir`."
-    run_command("mint-blocking", lambda: blocking_run(config_path, split, per_family, from_layers, out_dir, read_from), debug)
+    "Block attention from the answer to the tool's turns from each layer on (or write the with-tool states, or read the tool apart); write the tables to `out_dir`."
+    run_command("mint-blocking", lambda: blocking_run(config_path, split, per_family, from_layers, out_dir, read_from, write_at, kv_from, reading), debug)
 
 # %% ../nbs/17_cli.ipynb #6dc9a3fb
 def check_scenario(tok, s, # a tokenizer with a chat template, and a scenario

@@ -14,16 +14,18 @@ import yaml
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'Editor', 'Control', 'LossImpl', 'Dtype', 'ModelDtype', 'Family',
-           'Condition', 'choices', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig', 'SAETrainConfig',
-           'PairGenConfig', 'EvalConfig', 'ToolConfig', 'MintConfig', 'ConfigError', 'config_from_dict', 'load_config']
+__all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'Editor', 'Reading', 'Control', 'LossImpl', 'Dtype', 'ModelDtype',
+           'Family', 'Condition', 'choices', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig',
+           'SAETrainConfig', 'PairGenConfig', 'EvalConfig', 'ToolConfig', 'MintConfig', 'ConfigError',
+           'config_from_dict', 'load_config']
 
 # %% ../nbs/00_config.ipynb #73d6268a
 Align = Literal["error", "last"]  # how `load_pairs` treats runs of different lengths
 PairAlign = Literal["suffix", "suffix+answer"]  # which positions of a live run are paired
 ValSplit = Literal["auto", "entity", "entity+phrasing", "prompt", "random"]  # how validation pairs are held out (`mint.data.split`)
 Objective = Literal["spec", "residual", "kl"]  # what the MTE is trained to match (see `mint.models.mte`; "kl": `mint.train.kl`)
-Editor = Literal["mte", "tool"]  # the seed's `MechanisticToolEditor`, or the `ToolConditionedEditor`
+Editor = Literal["mte", "tool", "copy"]  # the seed's `MechanisticToolEditor`, the `ToolConditionedEditor`, or the `CopyEditor`
+Reading = Literal["alone", "call"]  # how a copy editor's tool part is run apart (`mint.data.tool.READINGS`)
 Control = Literal["zero", "swap", "hidden"]  # the tool-conditioned editor's controls (`mint.tool_eval`)
 LossImpl = Literal["auto", "fused", "reference"]
 Dtype = Literal["fp32", "bf16"]
@@ -94,6 +96,8 @@ class ScenarioConfig:
     test_file: str|None = None  # a JSONL scenario file for the evaluation (None: generate)
     n_train: int = 48  # generated training scenarios per family
     n_test: int = 25  # generated test scenarios per family
+    n_more: int = 0  # more generated training scenarios per family, from wider value pools (`more_scenarios`); never a test entity or value
+    test_families: list[Family]|None = None  # the test split's families, if not `families` (a family training never saw)
     seed: int = 0  # seeds the generator and its split
     families: list[Family] = field(default_factory=lambda: list(choices(Family)))
     out_dir: str = "data/scenarios"  # where generated scenarios are written as JSONL
@@ -145,6 +149,7 @@ class ToolConfig:
     controls: list[Control] = field(default_factory=lambda: ["zero", "swap", "hidden"])  # evaluated beside the editor
     copy: bool = True  # the editor also writes the attended tool features themselves, scaled per feature (see `mint.models.tool_editor`)
     hidden_lr: float|None = None  # the hidden-space control's learning rate (None: mte.lr)
+    reading: Reading = "call"  # the copy editor's tool input: the tool message alone, or the call and the tool's turn, run apart
 
 # %% ../nbs/00_config.ipynb #137a5bc8
 @dataclass
@@ -297,6 +302,7 @@ def _check_tool(c:MintConfig):
     "Problems with `mte.objective: kl`, `mte.editor` and the `tool` section of `c`."
     t, m = c.tool, c.mte
     if m.editor == "tool" and m.objective not in ("kl", "residual"): yield f"mte.editor: 'tool' is trained with mte.objective 'kl' or 'residual', got {m.objective!r}"
+    if m.editor == "copy" and m.objective != "kl": yield f"mte.editor: 'copy' is trained through the model, with mte.objective 'kl', got {m.objective!r}"
     if m.editor == "tool" and m.objective == "residual" and "hidden" in t.controls:
         yield "tool.controls: 'hidden' is trained through the model (mte.objective 'kl'); drop it for mte.objective 'residual'"
     if m.objective == "kl" and not c.model.name: yield "mte.objective: 'kl' trains through the model, so model.name must be set"

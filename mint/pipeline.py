@@ -59,16 +59,26 @@ def stage_model(c:MintConfig):
     return model, tok
 
 # %% ../nbs/15_pipeline.ipynb #0a35dea7
+def _more(c:MintConfig, sc:dict)->list:
+    "`scenarios.n_more` more training scenarios per training family (`more_scenarios`), avoiding every entity of the test and training splits (validation's among them)."
+    from mint.data.scenarios import more_scenarios
+    from mint.data.pair import entity_key
+    s, fams = c.scenarios, list(dict.fromkeys(x.family for x in sc["train"]))
+    return more_scenarios(s.n_more, s.seed, fams, avoid={entity_key(x.family, x.arguments) for x in sc["train"] + sc["test"]})
+
 def stage_scenarios(c:MintConfig)->dict:
     "The train and test scenarios: read from the config's files (mint's JSONL or chat records), or generated and written as JSONL."
     from mint.data.scenarios import read_scenarios, write_scenarios, make_scenarios
     s = c.scenarios
     gen = make_scenarios(s.n_train, s.n_test, s.seed, s.families) if not (s.train_file and s.test_file) else None
+    if gen and s.test_families: gen["test"] = make_scenarios(s.n_train, s.n_test, s.seed, s.test_families)["test"]  # each family's draws are its own
     out = dict(train=read_scenarios(s.train_file) if s.train_file else gen["train"],
                test=read_scenarios(s.test_file) if s.test_file else gen["test"])
+    if s.n_more: out["more"] = _more(c, out)
     if gen and is_main():
         for k in ("train", "test"):
             if not getattr(s, f"{k}_file"): write_scenarios(out[k], Path(s.out_dir)/f"{k}.jsonl")  # a split read from a file is not copied over a generated one
+    if s.n_more and is_main(): write_scenarios(out["more"], Path(s.out_dir)/"more.jsonl")
     barrier()
     return out
 
@@ -303,11 +313,13 @@ def stage_eval(c:MintConfig, model, tok, scenarios, saes)->dict:
     return ev
 
 # %% ../nbs/15_pipeline.ipynb #047fd7f5
-def _kl_editor(c:MintConfig, F:int):
-    "A new editor of feature width `F` for config `c`: a `ToolConditionedEditor`, or the seed's MTE (its edit applied the residual way)."
+def _kl_editor(c:MintConfig, F:int, model, bases:dict):
+    "A new editor of feature width `F` for config `c`: a `CopyEditor` (bound to `model` and `bases`), a `ToolConditionedEditor`, or the seed's MTE (its edit applied the residual way)."
     from mint.models.tool_editor import ToolConditionedEditor
+    from mint.models.copy_editor import CopyEditor
     from mint.models.mte import MechanisticToolEditor
     m, t = c.mte, c.tool
+    if m.editor == "copy": return CopyEditor(m.layers, F, m.hidden_dim, t.heads, t.attn_dim, t.reading).bind(model, bases)
     if m.editor == "tool": return ToolConditionedEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, t.heads, t.attn_dim, t.copy)
     return MechanisticToolEditor(m.layers, F, m.editor_hidden, m.edit_norm_cap, m.dropout, objective="residual")
 
@@ -321,7 +333,7 @@ def _kl_scenarios(c:MintConfig, scenarios:dict)->tuple:
     "(the training scenarios the `kl` editor trains on, the validation scenarios): validation ones are `training_split`'s."
     train, val = training_split(c, scenarios["train"])
     held = {s.id for s in val}
-    return [s for s in scenarios["train"] if s.id not in held], val, train
+    return [s for s in scenarios["train"] + scenarios.get("more", []) if s.id not in held], val, train
 
 # %% ../nbs/15_pipeline.ipynb #7be259e9
 def _kl_train_one(c:MintConfig, model, tok, train_sc:list, saes:dict, hidden:bool)->Path:
@@ -335,9 +347,10 @@ def _kl_train_one(c:MintConfig, model, tok, train_sc:list, saes:dict, hidden:boo
         say(f"[mint] {shown(f)} was trained with this config on these scenarios; not training again")
         return f
     torch.manual_seed(c.seed)
-    ed, m = _kl_editor(c, c.mte.hidden_dim if hidden else c.mte.feature_dim), c.mte
+    bases, m = _kl_bases(c, saes, hidden), c.mte
+    ed = _kl_editor(c, c.mte.hidden_dim if hidden else c.mte.feature_dim, model, bases)
     lr = c.tool.hidden_lr if hidden and c.tool.hidden_lr else m.lr
-    train_kl(model, tok, ed, _kl_bases(c, saes, hidden), train_sc, save, m.steps, m.batch_size, lr, c.tool.fact_weight, m.l2_penalty,
+    train_kl(model, tok, ed, bases, train_sc, save, m.steps, m.batch_size, lr, c.tool.fact_weight, m.l2_penalty,
              m.checkpoint_every, c.seed, c.pairs.max_answer_tokens, c.eval.max_new_tokens)
     keyf.write_text(json.dumps(key))
     return f
@@ -353,17 +366,29 @@ def stage_train_kl(c:MintConfig, model, tok, scenarios:dict, saes:dict)->Path:
     return f
 
 # %% ../nbs/15_pipeline.ipynb #be16dcd7
-def _kl_arms(c:MintConfig, saes:dict, strength:float=1.0)->list:
-    "The `ToolArm`s of `c` at `strength`: its editor, then the controls of `tool.controls` that apply to it."
+def _load_copy(c:MintConfig, path:Path, model, bases:dict):
+    "The `CopyEditor` at `path`, bound to `model` and `bases`; refused when it was trained with another `tool.reading`."
+    from mint.models.copy_editor import CopyEditor
+    ed = CopyEditor.load(path, device_of(c))
+    if ed.reading != c.tool.reading:
+        raise ValueError(f"tool.reading: {path} was trained reading the tool's part as {ed.reading!r}, the config says {c.tool.reading!r}")
+    return ed.bind(model, bases)
+
+def _kl_arms(c:MintConfig, saes:dict, model=None, strength:float=1.0)->list:
+    "The `ToolArm`s of `c` at `strength`: its editor, then the controls of `tool.controls` that apply to it (a `CopyEditor` is bound to `model`)."
     from mint.tool_eval import ToolArm
     from mint.models.tool_editor import ToolConditionedEditor
     from mint.models.mte import MechanisticToolEditor
-    load = ToolConditionedEditor.load if c.mte.editor == "tool" else MechanisticToolEditor.load
-    ed, name, out = load(Path(c.mte.save_dir)/"tool_editor_final.pt", device_of(c)), c.mte.editor, []
+    if c.mte.editor == "copy": load = lambda p, bases: _load_copy(c, p, model, bases)
+    else: load = lambda p, bases: (ToolConditionedEditor.load if c.mte.editor == "tool" else MechanisticToolEditor.load)(p, device_of(c))
+    ed, name, out = load(Path(c.mte.save_dir)/"tool_editor_final.pt", saes), c.mte.editor, []
     out.append(ToolArm(name, ed, saes, strength=strength))
-    if c.mte.editor == "tool" and "zero" in c.tool.controls: out.append(ToolArm("tool_zero", ed, saes, zero=True, strength=strength))
-    if c.mte.editor == "tool" and "swap" in c.tool.controls: out.append(ToolArm("tool_swap", ed, saes, swap=True, strength=strength))
-    if "hidden" in c.tool.controls: out.append(ToolArm(f"{name}_hidden", load(Path(c.mte.save_dir)/"hidden"/"tool_editor_final.pt", device_of(c)), _kl_bases(c, saes, True)))
+    reads = c.mte.editor in ("tool", "copy")  # the controls that change the tool input
+    if reads and "zero" in c.tool.controls: out.append(ToolArm(f"{name}_zero", ed, saes, zero=True, strength=strength))
+    if reads and "swap" in c.tool.controls: out.append(ToolArm(f"{name}_swap", ed, saes, swap=True, strength=strength))
+    if "hidden" in c.tool.controls:
+        hb = _kl_bases(c, saes, True)
+        out.append(ToolArm(f"{name}_hidden", load(Path(c.mte.save_dir)/"hidden"/"tool_editor_final.pt", hb), hb))
     return out
 
 # %% ../nbs/15_pipeline.ipynb #55064115
@@ -371,7 +396,7 @@ def _tool_strength(c:MintConfig, model, tok, val:list, saes:dict)->dict:
     "The editor's strength: 1 when it was trained through the model (`kl`); tuned on the validation scenarios over `eval.scales` when it was trained on stored pairs."
     from mint.tool_eval import tune_tool_strength
     if c.mte.objective == "kl" or not val or len(c.eval.scales) == 1: return dict(chosen=1.0 if c.mte.objective == "kl" or not val else c.eval.scales[0])
-    t = tune_tool_strength(model, tok, val, _kl_arms(c, saes)[0], c.eval.scales, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
+    t = tune_tool_strength(model, tok, val, _kl_arms(c, saes, model)[0], c.eval.scales, c.eval.batch_size, c.pairs.max_answer_tokens, c.seed)
     say(f"[mint] the {c.mte.editor} editor's strength tuned on {t['n_scenarios']} validation scenarios (last-position gap closed): {t['chosen']:g} ("
         + ", ".join(f"{s:g}: {v:.3f}" for s,v in t['closed_last'].items()) + ")")
     return t
@@ -389,7 +414,7 @@ def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     if (old := _cached_eval(out/"tool_eval.json", settings)) is not None: return old
     _, val, train = _kl_scenarios(c, scenarios)
     strength = _tool_strength(c, model, tok, val, saes)
-    arms = _kl_arms(c, saes, strength["chosen"])
+    arms = _kl_arms(c, saes, model, strength["chosen"])
     shift = _family_shift(c, scenarios)
     tuned = _tuned(c, model, tok, val, arms[0].editor, saes, train, ("mean_shift_family",)) if shift else dict(chosen={})
     tuned["tool_strength"] = strength

@@ -17,6 +17,7 @@ from .stats import wilson
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
 from .eval import Cond, EditContext, window_at, condition_edit, condition_step, unseen, unseen_note, summarize
 from .data.tool import tool_features, stack_tool
+from .models.copy_editor import tool_input
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard
 
@@ -125,7 +126,8 @@ def _swap_summary(recs:list, name:str)->dict:
     return out
 
 # %% ../nbs/14c_tool_eval.ipynb #81ef3282
-COMPARE = (("tool", "mean_shift_family"), ("tool", "tool_zero"), ("tool", "tool_hidden"), ("tool_hidden", "mean_shift_family"))
+COMPARE = tuple((a.format(e), b.format(e)) for e in ("tool", "copy")  # an editor and its controls are named after it (`mte.editor`)
+                for a,b in (("{}", "mean_shift_family"), ("{}", "{}_zero"), ("{}", "{}_hidden"), ("{}_hidden", "mean_shift_family")))
 
 def summarize_tool(recs:list, names:list, swaps:list, n_boot:int=2000, seed:int=0)->dict:
     "`summarize` of the conditions `names`, the comparisons of `COMPARE` among them, and the swap arms' hit rates."
@@ -142,8 +144,8 @@ def evaluate_tool(model, tok, scenarios:list, arms:list, # the model, held-out s
     "Records and summaries (overall and per family) of `arms`, `none` and the per-family mean shift on `scenarios`."
     partners, feats = swap_partners(scenarios), {}
     for a in arms:  # the tool features once per basis: the arms of one editor share them
-        if id(a.bases) not in feats: feats[id(a.bases)] = tool_features(model, tok, scenarios, a.bases)
-    tfs = {a.name: feats[id(a.bases)] for a in arms}
+        if (id(a.editor), id(a.bases)) not in feats: feats[id(a.editor), id(a.bases)] = tool_input(a.editor, model, tok, scenarios, a.bases)
+    tfs = {a.name: feats[id(a.editor), id(a.bases)] for a in arms}
     mine = [tool_batch(model, tok, scenarios[i:i+batch_size], arms, tfs, partners, ms, ms_scale, max_answer_tokens, max_new_tokens, texts)
             for i in tqdm(shard(range(0, len(scenarios), batch_size)), desc="evaluating the tool editor", unit="batch", disable=not is_main())]
     recs = [r for b in unshard(all_gather(mine)) for r in b]
@@ -220,7 +222,7 @@ def written_features(model, tok, editor, bases:dict, s, # the model, the editor,
                     )->dict:
     "Layer -> the edit (F,) that `editor` writes at the last prompt position of `s`'s no-tool run, fed `tool_output`."
     fed = dataclasses.replace(s, tool_output=tool_output) if tool_output is not None else s
-    tool = stack_tool(tool_features(model, tok, [fed], bases), [s.id], editor.layers)
+    tool = stack_tool(tool_input(editor, model, tok, [fed], bases), [s.id], editor.layers)
     p_no, _, n_suf = render(tok, [s])
     b = window_batch(model, tok, p_no, [[]], n_suf, False)
     rows, store = b["edit"][:, b["C"]:].nonzero()[:, 0], {l: [] for l in editor.layers}

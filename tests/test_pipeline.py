@@ -135,6 +135,23 @@ def test_blocking_command_writes_its_table(lm, tmp_path):
                             '--out_dir', str(tmp_path/'b')], capture_output=True, text=True)
     assert again.returncode == 0 and 'not running again' in again.stdout
 
+def test_blocking_command_writes_the_write_sweep_and_kv_reference(lm, tmp_path):
+    "`mint-blocking --write_at --kv_from --reading` on the tiny model: lives.json and lives.md, no blocking sweep; bad layers and readings end in one line."
+    cfg = one_config(lm, 'lives')
+    cmd = [str(BIN/'mint-blocking'), '--config_path', str(cfg), '--per_family', '1', '--out_dir', str(tmp_path/'l')]
+    r = subprocess.run(cmd + ['--write_at', '[0,1]', '--kv_from', '[0,3]', '--reading', 'call'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lv = json.loads((tmp_path/'l'/'lives.json').read_text())
+    assert list(lv['summary']) == ['with_tool', 'no_tool', 'write@0', 'write@1', 'kv@0', 'kv@3'] and lv['n_scenarios'] == 4 and lv['split'] == 'train'
+    assert lv['settings']['reading'] == 'call' and 'argmax' in lv['settings']['hit']
+    assert (tmp_path/'l'/'lives.md').read_text() in r.stdout and not (tmp_path/'l'/'blocking.json').exists()
+    for s in lv['scenarios']:  # the kv reference from no layer is the plain no-tool run
+        assert abs(s['runs']['kv@3']['answer_logprob'] - s['runs']['no_tool']['answer_logprob']) < 1e-3
+    for bad, msg in ((['--write_at', '[2]'], 'write_at: layer 2 is the model'), (['--kv_from', '[9]'], 'kv_from: layer 9 is out of range'),
+                     (['--write_at', '[0]', '--reading', 'apart'], "reading must be one of ['alone', 'call']")):
+        r = subprocess.run(cmd + bad, capture_output=True, text=True)
+        assert r.returncode == 1 and msg in r.stderr and 'Traceback' not in r.stderr, r.stderr[-2000:]
+
 def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
     "`mint-run` with `mte.objective: kl` and the tool editor: the editor, its hidden-space control, and the evaluation with every control."
     cfg = one_config(lm, 'kl', mte={'objective': 'kl', 'editor': 'tool', 'steps': 2, 'checkpoint_every': 1, 'save_dir': 'kl/editor'},
@@ -144,6 +161,24 @@ def test_kl_run_trains_the_tool_editor_and_evaluates_it(lm, one):
     et = json.loads((lm/'kl'/'eval'/'tool_eval.json').read_text())
     assert et['conditions'] == ['none', 'mean_shift_family', 'tool', 'tool_zero', 'tool_hidden'] and et['swaps'] == ['tool_swap']
     assert (lm/'kl'/'editor'/'hidden'/'tool_editor_final.pt').exists() and '| tool_swap |' in r.stdout
+
+def test_copy_run_trains_on_more_scenarios_and_evaluates_its_controls(lm, one):
+    "`mint-run` with `mte.editor: copy`: more training scenarios written and trained on, the editor and its zero and swap controls evaluated; a checkpoint of another reading refused."
+    cfg = one_config(lm, 'copy', scenarios={'n_more': 2, 'out_dir': 'copy/scenarios'}, mte={'objective': 'kl', 'editor': 'copy', 'steps': 2, 'checkpoint_every': 1, 'save_dir': 'copy/editor'},
+                     tool={'heads': 2, 'attn_dim': 8, 'controls': ['zero', 'swap'], 'reading': 'call'}, data={'pairs_dir': 'one/pairs'}, eval={'out_dir': 'copy/eval'})
+    r = _run('mint-run', cfg)
+    assert r.returncode == 0, r.stderr[-3000:]
+    more = [json.loads(l) for l in (lm/'copy'/'scenarios'/'more.jsonl').read_text().splitlines()]
+    test = [json.loads(l) for l in (lm/'copy'/'scenarios'/'test.jsonl').read_text().splitlines()]
+    assert len(more) == 2 * 4 and not {json.dumps(m['arguments']) for m in more} & {json.dumps(t['arguments']) for t in test}
+    ck = torch.load(lm/'copy'/'editor'/'tool_editor_step_2.pt', weights_only=True)
+    assert ck['editor'] == 'copy' and ck['settings']['reading'] == 'call' and len(more) < ck['settings']['n'] < len(more) + 48  # the training split less validation, and the more
+    et = json.loads((lm/'copy'/'eval'/'tool_eval.json').read_text())
+    assert et['conditions'] == ['none', 'mean_shift_family', 'copy', 'copy_zero'] and et['swaps'] == ['copy_swap'] and '| copy_swap |' in r.stdout
+    bad = one_config(lm, 'copy', scenarios={'n_more': 2, 'out_dir': 'copy/scenarios'}, mte={'objective': 'kl', 'editor': 'copy', 'steps': 2, 'checkpoint_every': 1, 'save_dir': 'copy/editor'},
+                     tool={'heads': 2, 'attn_dim': 8, 'controls': ['zero', 'swap'], 'reading': 'alone'}, data={'pairs_dir': 'one/pairs'}, eval={'out_dir': 'copy/eval2'})
+    code, out, err = _here(("eval",), bad)
+    assert code != 0 and "tool.reading:" in err and "trained reading the tool's part as 'call'" in err
 
 def test_tool_editor_is_evaluated_on_chat_traces(lm, one):
     "The tool editor and its controls on chat traces without answers: every arm but the per-family mean shift, no hit rates."

@@ -15,8 +15,9 @@ from ..dist import say
 
 # %% auto #0
 __all__ = ['FAMILIES', 'SYSTEM', 'Scenario', 'ScenarioError', 'scenario_from_dict', 'read_scenarios', 'write_scenarios',
-           'scenarios_digest', 'answer_hit', 'make_scenarios', 'supports_tool_calls', 'takes_tools', 'chat_messages',
-           'build_prompts', 'chat_scenarios', 'chat_record', 'write_chat', 'entity_key', 'phrasing_key']
+           'scenarios_digest', 'answer_hit', 'make_scenarios', 'more_scenarios', 'supports_tool_calls', 'takes_tools',
+           'chat_messages', 'build_prompts', 'chat_scenarios', 'chat_record', 'write_chat', 'entity_key',
+           'phrasing_key']
 
 # %% ../../nbs/11_data.scenarios.ipynb #9920ca41
 @dataclass
@@ -261,6 +262,44 @@ def make_scenarios(n_train:int=48, # training scenarios per family
         sp = _family(fam, n_train, n_test, seed, holdout, ok)
         out["train"] += sp["train"]
         out["test"] += sp["test"]
+    return out
+
+# %% ../../nbs/11_data.scenarios.ipynb #f812c624
+def _name(rng, lo:int=2, hi:int=3)->str:
+    "A made-up capitalised name of `lo`..`hi` syllables."
+    return "".join(rng.choice(_SYL) for _ in range(rng.randint(lo, hi))).capitalize()
+
+def _draw_wide(family, rng)->dict:
+    "One entity of `family` from the wider pools of `more_scenarios`."
+    if family == "weather": return dict(city=_name(rng))
+    if family == "calculator": return dict(a=rng.randint(12, 999), b=rng.randint(12, 999))
+    if family == "units":
+        frm, to, f = rng.choice(_UNITS)
+        return dict(x=rng.randint(2, 2500), frm=frm, to=to, f=f)
+    first, last = rng.choice([rng.choice(_FIRST), _name(rng, 2, 2)]), rng.choice([rng.choice(_LAST), _name(rng, 2, 3)])
+    return dict(name=_name(rng) + " " + rng.choice(_KINDS), founder=f"{first} {last}", year=rng.randint(1800, 2020), city=rng.choice(_CITIES))
+
+# %% ../../nbs/11_data.scenarios.ipynb #8bb0faef
+def more_scenarios(n:int, # more training scenarios per family
+                   seed:int=0, families=FAMILIES, holdout:float=1/3, # as `make_scenarios` was given
+                   avoid=(), # `entity_key`s never to draw (the test and validation splits')
+                  )->list[Scenario]:
+    "`n` more training scenarios per family, from wider pools: training phrasings, training-side values, no entity of `avoid`."
+    ok, avoid, out = _value_checks(seed, holdout)["train"], set(avoid), []
+    for fam in families:
+        if fam not in _PHRASINGS: raise ScenarioError(f"unknown family {fam!r}; choose from {list(_PHRASINGS)}")
+        rng, ph = random.Random(f"{seed}-{fam}-more"), _PHRASINGS[fam]
+        phs, seen = ph[:-max(1, round(len(ph) * holdout))], set(avoid)
+        for i in range(n):
+            for _ in range(1000):
+                e = _draw_wide(fam, rng)
+                args = {"city": e["city"]} if fam == "weather" else _call(fam, e)[1]  # a town fixes no value: its reading is drawn below
+                if entity_key(fam, args) not in seen and (fam == "weather" or ok(*_call(fam, e)[2:])): break
+            else: raise ScenarioError(f"{fam}: found no new training entity in 1000 draws")
+            seen.add(entity_key(fam, args))
+            s = _scenario(fam, phs[i % len(phs)], e, rng, ok)
+            s.id = f"{fam}-more-{i:04d}"
+            out.append(s)
     return out
 
 # %% ../../nbs/11_data.scenarios.ipynb #e79142ff

@@ -7,10 +7,12 @@ Docs: https://mint-dev.github.io/mint/data.tool.html.md"""
 # %% ../../nbs/12b_data.tool.ipynb #b5e3c1e7
 from __future__ import annotations
 import torch
-from .generate import tool_run
+from .scenarios import build_prompts
+from .generate import tool_run, tool_message_ids
+from ..models.window import render
 
 # %% auto #0
-__all__ = ['HiddenBasis', 'tool_features', 'stack_tool']
+__all__ = ['READINGS', 'HiddenBasis', 'tool_features', 'stack_tool', 'ToolSpanError', 'tool_span', 'tool_turn_ids']
 
 # %% ../../nbs/12b_data.tool.ipynb #2ad790e8
 class HiddenBasis:
@@ -41,3 +43,36 @@ def stack_tool(tf:dict, ids:list, # per scenario id, layer -> (n, F); the batch'
     pad = lambda f: torch.cat([f, f.new_zeros(n - len(f), f.shape[1])])
     feats = {l: torch.stack([pad(s[l]) for s in src]) for l in layers}
     return ({l: torch.zeros_like(f) for l,f in feats.items()} if zero else feats), mask
+
+# %% ../../nbs/12b_data.tool.ipynb #6076408a
+class ToolSpanError(ValueError):
+    "Raised when a scenario's two prompts do not share the prefix and suffix that the tool's turns sit between."
+
+def tool_span(no_ids:list, wi_ids:list, # the no-tool and with-tool prompts' token ids
+              n_suf:int, # the number of final tokens they share
+              sid:str="", # the scenario's id, for the message
+             )->tuple:
+    "(start, end): the with-tool prompt's tokens between the shared prefix and the shared suffix."
+    pre = len(no_ids) - n_suf
+    if wi_ids[:pre] != no_ids[:pre] or wi_ids[len(wi_ids)-n_suf:] != no_ids[pre:]:
+        raise ToolSpanError(f"scenario {sid!r}: the with-tool prompt does not start with the no-tool prompt's first {pre} tokens "
+                            f"and end with its last {n_suf}")
+    return pre, len(wi_ids) - n_suf
+
+# %% ../../nbs/12b_data.tool.ipynb #f3f6a766
+READINGS = ("alone", "call")
+
+def tool_turn_ids(tok, s, # the tokenizer and a scenario
+                  reading:str, # one of `READINGS`
+                 )->tuple:
+    "(ids, start, end): the tool's part of scenario `s` as run apart, read as `reading`; `ids[start:end]` are its output's tokens."
+    if reading not in READINGS: raise ValueError(f"tool.reading must be one of {list(READINGS)}, not {reading!r}")
+    if reading == "alone": return tool_message_ids(tok, s)
+    _, wi = build_prompts(tok, s)
+    p_no, p_wi, n_suf = render(tok, [s])
+    st, en = tool_span(p_no[0], p_wi[0], n_suf[0], s.id)
+    enc = tok(wi, add_special_tokens=False, return_offsets_mapping=True)
+    c0 = wi.rindex(s.tool_output, 0, enc["offset_mapping"][en - 1][1])
+    idx = [i for i,(a,b) in enumerate(enc["offset_mapping"][st:en]) if b > c0 and a < c0 + len(s.tool_output)]
+    bos = [] if tok.bos_token_id is None else [tok.bos_token_id]
+    return bos + p_wi[0][st:en], len(bos) + idx[0], len(bos) + idx[-1] + 1

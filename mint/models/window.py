@@ -14,7 +14,7 @@ from .hooks import patch_hidden
 
 # %% auto #0
 __all__ = ['render', 'layout', 'mask_positions', 'cache_kw', 'window_batch', 'teacher_forced', 'greedy_ids', 'answer_logprob',
-           'with_tool_run', 'window_rows', 'kl_rows', 'scenario_scores']
+           'fact_tokens', 'follows_answer', 'with_tool_run', 'window_rows', 'kl_rows', 'scenario_scores']
 
 # %% ../../nbs/12a_models.window.ipynb #0e66c0df
 def render(tok, batch)->tuple:
@@ -103,6 +103,28 @@ def answer_logprob(lp, n_suf, ans):
     tok_lp = torch.zeros(len(tgt), device=lp.device)
     tok_lp[has] = lp[has].gather(-1, tgt[has, None])[:, 0]
     return torch.zeros(len(ans), device=lp.device).index_add_(0, row, tok_lp)
+
+# %% ../../nbs/12a_models.window.ipynb #334286b6
+def fact_tokens(tok, ans:list, expected:str|None)->list[bool]:
+    "Whether each token of the answer `ans` (ids) spells part of `expected` (case-insensitive; none if it is absent)."
+    ends = [len(tok.decode(ans[:j+1])) for j in range(len(ans))]
+    text = tok.decode(ans).lower()
+    c0 = text.find((expected or "").lower()) if expected else -1
+    if c0 < 0: return [False] * len(ans)
+    return [e > c0 and s < c0 + len(expected) for s,e in zip([0] + ends[:-1], ends)]
+
+# %% ../../nbs/12a_models.window.ipynb #e8b0d79e
+def follows_answer(lp, # (N, V) window log-probs
+                   n_suf:list, ans:list, # the suffix lengths and the answers (ids) the windows were teacher-forced on
+                   facts:list, # per answer, `fact_tokens` of it
+                  )->list[bool]:
+    "Per scenario: whether `lp`'s argmax equals `ans`'s next token at every position through its last fact token."
+    hit, am, o = [], lp.argmax(-1).cpu(), 0
+    for s,a,f in zip(n_suf, ans, facts):
+        k = max((j for j,x in enumerate(f) if x), default=-1)
+        hit.append(k >= 0 and am[o+s-1 : o+s+k].tolist() == a[:k+1])
+        o += s + len(a)
+    return hit
 
 # %% ../../nbs/12a_models.window.ipynb #99bea9f9
 def _hidden_at(out, layers, m)->dict:

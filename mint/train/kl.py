@@ -13,21 +13,14 @@ from tqdm.auto import tqdm
 from ..utils import atomic_save
 from ..models.hooks import patch_hidden, edit_fn
 from ..data.tool import tool_features, stack_tool
+from ..models.copy_editor import tool_input
 from ..data.scenarios import scenarios_digest
-from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw
+from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw, fact_tokens
 
 # %% auto #0
-__all__ = ['fact_tokens', 'window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
+__all__ = ['window_weights', 'kl_batch', 'batch_order', 'with_tool_answers', 'with_tool_windows', 'train_kl']
 
 # %% ../../nbs/14b_train.kl.ipynb #ccf66665
-def fact_tokens(tok, ans:list, expected:str|None)->list[bool]:
-    "Whether each token of the answer `ans` (ids) spells part of `expected` (case-insensitive; none if it is absent)."
-    ends = [len(tok.decode(ans[:j+1])) for j in range(len(ans))]
-    text = tok.decode(ans).lower()
-    c0 = text.find((expected or "").lower()) if expected else -1
-    if c0 < 0: return [False] * len(ans)
-    return [e > c0 and s < c0 + len(expected) for s,e in zip([0] + ends[:-1], ends)]
-
 def window_weights(tok, n_suf:list, answers:list, expected:list, fact_weight:float)->torch.Tensor:
     "(N,) the weight of each window position: `1 + fact_weight` where it predicts a fact token, else 1."
     w = [[1.0] * (s - 1) + [1.0 + fact_weight * f for f in fact_tokens(tok, a, e)] + [1.0] for s,a,e in zip(n_suf, answers, expected)]
@@ -76,7 +69,7 @@ def with_tool_answers(model, tok, scenarios:list, path, # the model, the scenari
     key = dict(digest=scenarios_digest(scenarios), max_answer_tokens=max_answer_tokens, max_new_tokens=max_new_tokens)
     if Path(path).exists() and (old := json.loads(Path(path).read_text())).get("key") == key: return old["answers"]
     out = {}
-    for i in range(0, len(scenarios), batch_size):
+    for i in tqdm(range(0, len(scenarios), batch_size), desc="with-tool answers", unit="batch"):
         chunk = scenarios[i:i+batch_size]
         _, p_wi, n_suf = render(tok, chunk)
         ids = greedy_ids(model, tok, window_batch(model, tok, p_wi, [[]] * len(chunk), n_suf, False), {}, None, max_new_tokens)
@@ -90,7 +83,7 @@ def with_tool_answers(model, tok, scenarios:list, path, # the model, the scenari
 def with_tool_windows(model, tok, scenarios:list, answers:dict, batch_size:int=16)->dict:
     "Per scenario id: the with-tool window's log-probs (n, V) in float16, the window being its suffix and `answers[id]`."
     out = {}
-    for i in range(0, len(scenarios), batch_size):
+    for i in tqdm(range(0, len(scenarios), batch_size), desc="with-tool windows", unit="batch"):
         chunk = scenarios[i:i+batch_size]
         _, p_wi, n_suf = render(tok, chunk)
         ans = [answers[s.id] for s in chunk]
@@ -131,13 +124,14 @@ def train_kl(model, tok, editor, bases:dict, # the frozen LM, the editor to trai
             ):
     "Train `editor` with the `kl` objective on `scenarios`; returns it, with `save_dir/tool_editor_final.pt` written."
     save, dev = Path(save_dir), model.device
-    settings = dict(steps=steps, batch_size=batch_size, lr=lr, fact_weight=fact_weight, l2_penalty=l2_penalty, seed=seed, n=len(scenarios))
+    settings = dict(steps=steps, batch_size=batch_size, lr=lr, fact_weight=fact_weight, l2_penalty=l2_penalty, seed=seed, n=len(scenarios),
+                    layers=editor.layers, reading=getattr(editor, "reading", None), data=scenarios_digest(scenarios))  # what the checkpoint was trained with and on
     save.mkdir(parents=True, exist_ok=True)
     if not resume: (save/"metrics.jsonl").unlink(missing_ok=True)
     model.requires_grad_(False); editor.to(dev).train()
-    ans, tf = with_tool_answers(model, tok, scenarios, save/"answers.json", max_answer_tokens, max_new_tokens), tool_features(model, tok, scenarios, bases)
+    ans, tf = with_tool_answers(model, tok, scenarios, save/"answers.json", max_answer_tokens, max_new_tokens), tool_input(editor, model, tok, scenarios, bases)
     lpw = with_tool_windows(model, tok, scenarios, ans)
-    opt = torch.optim.AdamW(editor.parameters(), lr=lr)
+    opt = torch.optim.AdamW(editor.param_groups(lr) if hasattr(editor, "param_groups") else editor.parameters(), lr=lr)
     start = _resume(editor, opt, resume, settings) if resume else 0
     for step in (bar := tqdm(range(start, steps), desc="training (kl)", initial=start, total=steps)):
         bt = [scenarios[i] for i in batch_order(len(scenarios), batch_size, seed, step)]
