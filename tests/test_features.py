@@ -141,3 +141,28 @@ def test_bad_input_names_the_file_layer_or_feature(tiny, tmp_path):
     wide = SAE(torch.zeros(16, 64), torch.zeros(64, 16), torch.zeros(64), torch.zeros(16), path='wide/sae')
     with pytest.raises(FeatureError, match=r'c/cards.safetensors: the cache holds 40 features, the SAE wide/sae has 64'): load_cards(tmp_path/'c', wide)
     with pytest.raises(FeatureError, match='no chunk of 16 tokens'): feature_stats(model, tok, sae, 1, tmp_path/'y', texts=['x'], seq_len=16)
+
+def test_mint_features_makes_the_cards_of_a_config(tiny, tmp_path):
+    "`mint-features --config_path ...` on the tiny model with a state-dict SAE: the cards of its layer, then reused; a bad corpus file is one line."
+    import yaml
+    root = tiny[0]
+    g = torch.Generator().manual_seed(1)
+    torch.save({'encoder.weight': torch.randn(64, 16, generator=g) * 25, 'encoder.bias': torch.zeros(64),
+                'decoder.weight': torch.randn(16, 64, generator=g), 'decoder.bias': torch.zeros(16)}, tmp_path/'sae.pt')
+    cfg = dict(seed=0, model={'name': str(root/'lm')}, scenarios={'n_train': 2, 'n_test': 1, 'out_dir': 'scenarios'},
+               mte={'layers': [1], 'hidden_dim': 16, 'hidden_expansion': 4, 'sae_checkpoints': {1: 'sae.pt'}},
+               features={'out_dir': 'features', 'n_tokens': 1024, 'seq_len': 16, 'k': 4, 'quantiles': 2})
+    (tmp_path/'c.yaml').write_text(yaml.safe_dump(cfg))
+    cmd = [sys.executable, '-c', 'from mint.cli import features_cli; features_cli()', '--config_path', str(tmp_path/'c.yaml')]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert '[mint] feature cards of layer 1: ' in r.stdout and 'stage features' in r.stdout
+    from mint.features import load_cards
+    c = load_cards(tmp_path/'features/layer_1')
+    assert c.F == 64 and int(c.t['n']) > 0
+    r2 = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert r2.returncode == 0 and 'pass 1' not in r2.stderr  # reused, the model not run
+    (tmp_path/'bad.txt').write_bytes(b'\x00\x00')
+    (tmp_path/'c.yaml').write_text(yaml.safe_dump({**cfg, 'features': {**cfg['features'], 'texts': ['bad.txt']}}))
+    r3 = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert r3.returncode == 1 and f"mint-features: error: {tmp_path/'bad.txt'}: not a text file" in r3.stderr, r3.stderr
