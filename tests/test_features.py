@@ -38,7 +38,7 @@ def _brute(tiny):
 def test_streaming_statistics_equal_brute_force(tiny, tmp_path):
     "One-chunk blocks and batches of 3: the top-k, windows, counts and quantile bins are those of the whole activation matrix."
     from mint.features import _unkey
-    c = _stats(tiny, tmp_path/'c', max_block_mb=0)  # a block of one chunk
+    c = _stats(tiny, tmp_path/'c', max_block_mb=0, reuse_hidden=False)  # a block of one chunk, the model run in both passes
     phi, ids = _brute(tiny)
     flat = phi.flatten(0, 1)  # (N·T, F)
     v, g = _unkey(c.t['key'])
@@ -80,7 +80,7 @@ def test_a_killed_run_resumes_to_the_same_cards(tiny, tmp_path):
     with unittest.mock.patch.object(mf, '_encode', lambda *a, **kw: (calls.append(1), enc(*a, **kw))[1]): got = _stats(tiny, tmp_path/'run', save_every=1)
     assert len(calls) == n1 - 2  # only the rest of pass 2 ran again
     _same(ref, got)
-    assert not list((tmp_path/'run').glob('progress_*'))
+    assert not list((tmp_path/'run').glob('progress_*')) and not (tmp_path/'run'/'hidden').exists()
 
 def test_a_half_written_cache_is_not_read(tiny, tmp_path):
     from mint.features import load_cards, FeatureError
