@@ -29,11 +29,11 @@ def _stats(tiny, out, **kw):
 
 def _brute(tiny):
     "(N, T, F) activations of the whole corpus at once, EOS positions zero."
-    from mint.features import _encode
+    from mint.features import _encode, _hidden
     from mint.models.sae_train import chunk_texts
     root, model, tok, sae = tiny
-    ids = chunk_texts(tok, TEXTS, 16, None, 0)
-    return _encode(model, sae, ids, 1, tok.eos_token_id, dict(model=0., sae=0.)), ids
+    ids, t = chunk_texts(tok, TEXTS, 16, None, 0), dict(model=0., sae=0.)
+    return _encode(sae, _hidden(model, ids, 1, t), ids, tok.eos_token_id, t), ids
 
 def test_streaming_statistics_equal_brute_force(tiny, tmp_path):
     "One-chunk blocks and batches of 3: the top-k, windows, counts and quantile bins are those of the whole activation matrix."
@@ -68,16 +68,16 @@ def _same(a, b):
 def test_a_killed_run_resumes_to_the_same_cards(tiny, tmp_path):
     import mint.features as mf
     ref = _stats(tiny, tmp_path/'ref')
-    enc, calls, n1 = mf._encode, [], -(-len(_brute(tiny)[1]) // 3)  # batches per pass
+    enc, calls, n1 = mf._hidden, [], -(-len(_brute(tiny)[1]) // 3)  # batches per pass
     def dying(*a, **kw):
         calls.append(1)
         if len(calls) == n1 + 3: raise KeyboardInterrupt  # in pass 2, after two of its batches
         return enc(*a, **kw)
-    with unittest.mock.patch.object(mf, '_encode', dying), pytest.raises(KeyboardInterrupt): _stats(tiny, tmp_path/'run', save_every=1)
+    with unittest.mock.patch.object(mf, '_hidden', dying), pytest.raises(KeyboardInterrupt): _stats(tiny, tmp_path/'run', save_every=1)
     assert not (tmp_path/'run/cards.json').exists() and (tmp_path/'run/progress_rank0of1.safetensors').exists()
     with pytest.raises(mf.FeatureError, match='no complete feature cache'): mf.load_cards(tmp_path/'run')
     calls.clear()
-    with unittest.mock.patch.object(mf, '_encode', lambda *a, **kw: (calls.append(1), enc(*a, **kw))[1]): got = _stats(tiny, tmp_path/'run', save_every=1)
+    with unittest.mock.patch.object(mf, '_hidden', lambda *a, **kw: (calls.append(1), enc(*a, **kw))[1]): got = _stats(tiny, tmp_path/'run', save_every=1)
     assert len(calls) == n1 - 2  # only the rest of pass 2 ran again
     _same(ref, got)
     assert not list((tmp_path/'run').glob('progress_*')) and not (tmp_path/'run'/'hidden').exists()
