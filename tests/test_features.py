@@ -166,3 +166,12 @@ def test_mint_features_makes_the_cards_of_a_config(tiny, tmp_path):
     (tmp_path/'c.yaml').write_text(yaml.safe_dump({**cfg, 'features': {**cfg['features'], 'texts': ['bad.txt']}}))
     r3 = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert r3.returncode == 1 and f"mint-features: error: {tmp_path/'bad.txt'}: not a text file" in r3.stderr, r3.stderr
+
+def test_read_texts_reads_a_dataset_saved_to_disk(tmp_path):
+    from datasets import Dataset
+    from mint.features import FeatureError, read_texts
+    Dataset.from_dict({'text': ['a b', '', 'c d']}).save_to_disk(str(tmp_path/'ds'))
+    Dataset.from_dict({'body': ['a']}).save_to_disk(str(tmp_path/'nt'))
+    (tmp_path/'f.txt').write_text('e f')
+    assert read_texts([tmp_path/'ds', tmp_path/'f.txt']) == ['a b', 'c d', 'e f']
+    with pytest.raises(FeatureError, match="nt: the dataset has no 'text' column"): read_texts(tmp_path/'nt')
