@@ -13,6 +13,7 @@ import torch
 import matplotlib.pyplot as plt
 import ipywidgets as W
 from IPython.display import display
+import html
 from fastcore.basics import patch
 from .data.sparse import SparsePhi, sparse_matmul, to_dense
 from .train.datasets import create_dataloader
@@ -36,6 +37,7 @@ class LayerReport:
     top_signed: list  # their mean delta
     mse_before: float|None = None  # MSE(decode(phi_no_tool), h_with_tool), given SAEs
     mse_after: float|None = None  # MSE(decode(phi_no_tool + delta), h_with_tool), given SAEs
+    labels: list|None = None  # `describe` of each top feature's card, given feature cards
 
 # %% ../nbs/08_analysis.ipynb #718befd9
 def _batches(pairs_or_batch, layers, bs=16):
@@ -97,6 +99,7 @@ def edit_report(mte, # a MechanisticToolEditor or a ToolConditionedEditor
                 layers=None, # default: all the editor's layers
                 saes:dict|None=None, # layer -> SAE, for the reconstruction errors
                 top_k:int=10, # how many features to list
+                features:dict|None=None, # layer -> `mint.features.FeatureCards` (see `feature_cards`): label each listed feature
                )->dict:
     "Per-layer `LayerReport`s of the edits `mte` makes on `pairs_or_batch`."
     layers, was = list(layers or mte.layers), mte.training
@@ -105,7 +108,10 @@ def edit_report(mte, # a MechanisticToolEditor or a ToolConditionedEditor
     for b in _batches(pairs_or_batch, layers):
         for l in layers: _add_batch(acc[l], mte, b, l, saes)
     mte.train(was)
-    return {l: _layer_report(l, a, mte.edit_norm_cap, top_k, bool(saes)) for l,a in acc.items()}
+    reps = {l: _layer_report(l, a, mte.edit_norm_cap, top_k, bool(saes)) for l,a in acc.items()}
+    for l,c in (features or {}).items():
+        if l in reps: reps[l].labels = [c.label(f) for f in reps[l].top_ids]
+    return reps
 
 # %% ../nbs/08_analysis.ipynb #df16349a
 def plot_edit_norms(report:dict, # from `edit_report`
@@ -212,17 +218,21 @@ def save_run_figures(config, # the run's `MintConfig`
 # %% ../nbs/08_analysis.ipynb #caf144cc
 class EditExplorer:
     "An ipywidgets app to explore the edits of `mte` on `pairs`; for a `ToolConditionedEditor`, also fed another pair's tool output."
-    def __init__(self, mte, pairs, saes:dict|None=None, k:int=8):
+    def __init__(self, mte, pairs, saes:dict|None=None, k:int=8,
+                 features:dict|None=None, # layer -> `mint.features.FeatureCards`: a table's feature, chosen, shows its card
+                ):
         self.mte, self.pairs, self.saes, self.k = mte, pairs, saes, k
-        self.report = edit_report(mte, pairs, saes=saes)
+        self.cards = {l: c for l,c in (features or {}).items() if l in mte.layers}
+        self.report = edit_report(mte, pairs, saes=saes, features=self.cards)
         self.layer = W.Dropdown(options=mte.layers, description='layer')
         self.pair = W.IntSlider(0, 0, len(pairs) - 1, description='pair')
         self.token = W.IntSlider(0, 0, pairs[0].lengths[0] - 1, description='token')
         self.tool_from = W.IntSlider(-1, -1, len(pairs) - 1, description='tool from')  # -1: the pair's own tool output
-        self.out, self.table = W.Output(), W.HTML()
+        self.out, self.table, self.card = W.Output(), W.HTML(), W.HTML()
+        self.feature = W.Dropdown(options=[], description='card')
         controls = [self.layer, self.pair, self.token] + ([self.tool_from] if isinstance(mte, ToolConditionedEditor) else [])
-        for c in controls: c.observe(self._changed, names='value')
-        self.widget = W.VBox([W.HBox(controls), self.table, self.out])
+        for c in controls + [self.feature]: c.observe(self._changed, names='value')
+        self.widget = W.VBox([W.HBox(controls), self.table, self.feature, self.card, self.out])
         self.update()
 
 # %% ../nbs/08_analysis.ipynb #0162456a
@@ -243,13 +253,14 @@ def token_rows(self:EditExplorer, layer:int, pair:int, token:int,
     return dict(norm=float(delta.norm()), cap=self.mte.edit_norm_cap, rows=rows, **({} if fed is None else dict(tool_from=tool_from)))
 
 # %% ../nbs/08_analysis.ipynb #fe1844df
-def _html(t):
-    "The token table `t` (from `EditExplorer.token_rows`) as HTML."
+def _html(t, cards=None):
+    "The token table `t` (from `EditExplorer.token_rows`) as HTML, each feature labelled from its card in `cards` (a `FeatureCards`) if given."
     fed = 'tool_from' in t
     head = f"<b>edit norm</b> {t['norm']:.3f} &nbsp; <b>cap</b> {t['cap']}" + (f" &nbsp; <b>fed the tool output of pair</b> {t['tool_from']}" if fed else "")
+    lab = lambda r: f"<td>{html.escape(cards.label(r['feature']))}</td>" if cards else ""
     cell = lambda r: f"<td>{r['delta_fed']:+.3f}</td>" if fed else ""
-    rows = ''.join(f"<tr><td>#{r['feature']}</td><td>{r['before']:.3f}</td><td>{r['delta']:+.3f}</td><td>{r['after']:.3f}</td>{cell(r)}</tr>" for r in t['rows'])
-    return f"{head}<table><tr><th>feature</th><th>before</th><th>delta</th><th>after</th>{'<th>delta, fed</th>' if fed else ''}</tr>{rows}</table>"
+    rows = ''.join(f"<tr><td>#{r['feature']}</td><td>{r['before']:.3f}</td><td>{r['delta']:+.3f}</td><td>{r['after']:.3f}</td>{cell(r)}{lab(r)}</tr>" for r in t['rows'])
+    return f"{head}<table><tr><th>feature</th><th>before</th><th>delta</th><th>after</th>{'<th>delta, fed</th>' if fed else ''}{'<th>card</th>' if cards else ''}</tr>{rows}</table>"
 
 # %% ../nbs/08_analysis.ipynb #a60aa25a
 @patch
@@ -263,19 +274,33 @@ def figures(self:EditExplorer, layer:int, pair:int, token:int):
 def update(self:EditExplorer):
     "Redraw the table and the figures for the current selection."
     sel = (self.layer.value, self.pair.value, self.token.value)
-    self.table.value = _html(self.token_rows(*sel, self.tool_from.value))
+    t = self.token_rows(*sel, self.tool_from.value)
+    self.table.value = _html(t, self.cards.get(sel[0]))
+    self.feature.options = [r['feature'] for r in t['rows']] if sel[0] in self.cards else []
+    self.feature.value = self.feature.options[0] if self.feature.options else None
+    self.show_cards()
     figs = self.figures(*sel)
     self.shown = [f.axes[0].get_title() for f in figs]  # what was drawn, for tests
     with self.out:
         self.out.clear_output(wait=True)
         for f in figs: display(f); plt.close(f)
 
+# %% ../nbs/08_analysis.ipynb #30334c44
+@patch
+def show_cards(self:EditExplorer):
+    "Show the card of the feature chosen in the table; fed another tool output, also those of the next two rows (the features the tool's value moves most)."
+    l, f = self.layer.value, self.feature.value
+    if l not in self.cards or f is None: self.card.value = ''; return
+    more = [x for x in self.feature.options[:3] if x != f] if self.tool_from.value >= 0 else []
+    self.card.value = ''.join(self.cards[l].card(x)._repr_html_() for x in [f, *more][:3])
+
 # %% ../nbs/08_analysis.ipynb #0b87eb1d
 @patch
 def _changed(self:EditExplorer, change):
     "Called when a control changes: re-bound the token slider if the pair changed, and redraw."
     if change['owner'] is self.pair: self.token.max = self.pairs[self.pair.value].lengths[0] - 1
-    self.update()
+    if change['owner'] is self.feature: self.show_cards()
+    else: self.update()
 
 @patch
 def _ipython_display_(self:EditExplorer):

@@ -1,4 +1,4 @@
-"""Every console command: `mint-train` (and `scripts/train_mte.py`), `mint-pairs`, `mint-eval`, `mint-run`, `mint-blocking` and `mint-scenarios`, with one error handler.
+"""Every console command: `mint-train` (and `scripts/train_mte.py`), `mint-pairs`, `mint-eval`, `mint-run`, `mint-blocking`, `mint-scenarios` and `mint-features`, with one error handler.
 
 Docs: https://mint-dev.github.io/mint/cli.html.md"""
 
@@ -25,9 +25,9 @@ from .lm import load_tokenizer
 from .dist import barrier, init_distributed, is_main, say, where, world
 
 # %% auto #0
-__all__ = ['log', 'pairs_main', 'eval_main', 'run_main', 'run_command', 'main', 'with_files', 'stages_main', 'blocking_run',
-           'blocking_main', 'check_scenario', 'scenarios_run', 'scenarios_main', 'train_cli', 'pairs_cli', 'eval_cli',
-           'run_cli', 'blocking_cli', 'scenarios_cli']
+__all__ = ['log', 'pairs_main', 'eval_main', 'run_main', 'features_main', 'run_command', 'main', 'with_files', 'stages_main',
+           'blocking_run', 'blocking_main', 'check_scenario', 'scenarios_run', 'scenarios_main', 'train_cli',
+           'pairs_cli', 'eval_cli', 'run_cli', 'blocking_cli', 'scenarios_cli', 'features_cli']
 
 # %% ../nbs/17_cli.ipynb #915a8d35
 log = logging.getLogger('mint')
@@ -126,6 +126,7 @@ def stages_main(stages:tuple, # the stages of `STAGES` to run
 pairs_main = stages_main(("pairs",), "mint-pairs")
 eval_main = stages_main(("eval",), "mint-eval")
 run_main = stages_main(STAGES, "mint-run")
+features_main = stages_main(("features",), "mint-features")
 
 # %% ../nbs/17_cli.ipynb #453b5d42
 def _per_family(scenarios:list, n:int)->list:
@@ -278,3 +279,4 @@ def eval_cli(): fire.Fire(eval_main)  # mint-eval
 def run_cli(): fire.Fire(run_main)  # mint-run
 def blocking_cli(): fire.Fire(blocking_main)  # mint-blocking
 def scenarios_cli(): fire.Fire(scenarios_main)  # mint-scenarios
+def features_cli(): fire.Fire(features_main)  # mint-features

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['Align', 'PairAlign', 'ValSplit', 'Objective', 'Editor', 'Reading', 'Control', 'LossImpl', 'Dtype', 'ModelDtype',
            'Family', 'Condition', 'choices', 'DataConfig', 'MTEConfig', 'ModelConfig', 'ScenarioConfig',
-           'SAETrainConfig', 'PairGenConfig', 'EvalConfig', 'ToolConfig', 'MintConfig', 'ConfigError',
+           'SAETrainConfig', 'FeatureConfig', 'PairGenConfig', 'EvalConfig', 'ToolConfig', 'MintConfig', 'ConfigError',
            'config_from_dict', 'load_config']
 
 # %% ../nbs/00_config.ipynb #73d6268a
@@ -114,6 +114,22 @@ class SAETrainConfig:
     k: int = 32  # active latents per token
     batch_size: int = 16  # chunks per step
 
+# %% ../nbs/00_config.ipynb #db362941
+@dataclass
+class FeatureConfig:
+    "Feature cards (`mint.features`): each SAE feature's contexts, density and logit effects over a corpus."
+    run: bool = False  # mint-run makes the cards after the SAEs (mint-features always does)
+    out_dir: str = "checkpoints/features"  # one layer_N/ cache per layer
+    layers: list[int]|None = None  # the SAEs' layers to describe (None: mte.layers)
+    texts: list[str]|None = None  # text files or Hugging Face dataset folders (None: the SAE corpus and the scenario prompts)
+    n_tokens: int = 50_000  # corpus tokens
+    seq_len: int = 64  # tokens per chunk
+    k: int = 20  # top contexts per feature
+    window: int = 8  # tokens each side of a context
+    quantiles: int = 5  # activation bins over (0, max], sampled in a second pass (0: no second pass)
+    per_quantile: int = 5  # samples per bin
+    batch_size: int = 16  # chunks per forward pass
+
 # %% ../nbs/00_config.ipynb #6db069a1
 @dataclass
 class PairGenConfig:
@@ -165,6 +181,7 @@ class MintConfig:
     pairs: PairGenConfig = field(default_factory=PairGenConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     tool: ToolConfig = field(default_factory=ToolConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
     source: str|None = None  # the file this config came from (set by `load_config`)
 
 # %% ../nbs/00_config.ipynb #a0ab191b
@@ -288,6 +305,9 @@ def _check_real_model(c:MintConfig):
     yield from _at_least_1(c.scenarios, 'scenarios', 'n_train n_test')
     yield from _at_least_1(c.saes, 'saes', 'n_tokens seq_len expansion_factor k batch_size')
     yield from _at_least_1(c.pairs, 'pairs', 'batch_size max_answer_tokens flush_pairs')
+    yield from _at_least_1(c.features, 'features', 'n_tokens seq_len k batch_size')
+    for n in ('window', 'quantiles', 'per_quantile'):
+        if getattr(c.features, n) < 0: yield f"features.{n}: must be >= 0, got {getattr(c.features, n)}"
     if c.saes.train and c.saes.expansion_factor != c.mte.hidden_expansion:
         yield f"saes.expansion_factor ({c.saes.expansion_factor}) must equal mte.hidden_expansion ({c.mte.hidden_expansion}): the MTE edits those SAEs' features"
 
@@ -326,6 +346,7 @@ def _resolve_paths(c:MintConfig, base):
     c.scenarios.out_dir, c.saes.out_dir, c.eval.out_dir = (_resolve(x, base) for x in (c.scenarios.out_dir, c.saes.out_dir, c.eval.out_dir))
     c.scenarios.train_file, c.scenarios.test_file, c.model.cache_dir = (x and _resolve(x, base) for x in
                                                                          (c.scenarios.train_file, c.scenarios.test_file, c.model.cache_dir))
+    c.features.out_dir, c.features.texts = _resolve(c.features.out_dir, base), c.features.texts and [_resolve(x, base) for x in c.features.texts]
     if c.model.name and c.model.name.startswith(('./', '../')): c.model.name = _resolve(c.model.name, base)
     return c
 
@@ -337,7 +358,7 @@ def _default_sae_paths(c:MintConfig):
 
 # %% ../nbs/00_config.ipynb #4118ff18
 _sections = dict(data=DataConfig, mte=MTEConfig, model=ModelConfig, scenarios=ScenarioConfig, saes=SAETrainConfig,
-                 pairs=PairGenConfig, eval=EvalConfig, tool=ToolConfig)
+                 pairs=PairGenConfig, eval=EvalConfig, tool=ToolConfig, features=FeatureConfig)
 _scalars = dict(seed=int, run_name=str)
 _ignored = ('gpu', 'logging')
 

@@ -16,7 +16,7 @@ from .dist import barrier, init_distributed, is_main, local_device, say, stage, 
 # %% auto #0
 __all__ = ['log', 'STAGES', 'shown', 'device_of', 'stage_model', 'stage_scenarios', 'stage_saes', 'stage_pairs', 'seed_configs',
            'stage_train', 'training_split', 'eval_report', 'stage_eval', 'stage_train_kl', 'stage_eval_tool',
-           'run_pipeline']
+           'stage_features', 'run_pipeline']
 
 # %% ../nbs/15_pipeline.ipynb #32b9ca7e
 log = logging.getLogger("mint")
@@ -429,12 +429,33 @@ def stage_eval_tool(c:MintConfig, model, tok, scenarios:dict, saes:dict)->dict:
     barrier()
     return et
 
+# %% ../nbs/15_pipeline.ipynb #deac020e
+def _feature_texts(c:MintConfig, tok, scenarios)->list[str]:
+    "The documents of the feature corpus: `features.texts`, or the SAE corpus and the scenarios' prompts."
+    from mint.features import read_texts, default_texts
+    return read_texts(c.features.texts) if c.features.texts else default_texts(tok, scenarios)
+
+# %% ../nbs/15_pipeline.ipynb #e4a9f6b0
+def stage_features(c:MintConfig, model, tok, scenarios)->dict:
+    "Layer -> `FeatureCards` of the SAE at each of `features.layers` (default `mte.layers`), cached in `features.out_dir/layer_N`."
+    from mint.features import feature_stats
+    from mint.models.sae_loader import load_sae
+    f, layers = c.features, c.features.layers or c.mte.layers
+    if (miss := [l for l in layers if l not in c.mte.sae_checkpoints]): raise ValueError(f"{c.source}: features.layers {miss} have no SAE in mte.sae_checkpoints")
+    texts, out = _feature_texts(c, tok, scenarios), {}
+    for l in layers:
+        out[l] = feature_stats(model, tok, load_sae(c.mte.sae_checkpoints[l], device=device_of(c)), l, Path(f.out_dir)/f"layer_{l}", texts,
+                               n_tokens=f.n_tokens, seq_len=f.seq_len, seed=c.seed, k=f.k, window=f.window, quantiles=f.quantiles,
+                               per_quantile=f.per_quantile, batch_size=f.batch_size, model_name=c.model.name)
+        say(f"[mint] feature cards of layer {l}: {shown(out[l].path)} ({int(out[l].t['n'])} tokens, {int((out[l].t['on'] == 0).sum())} of {out[l].F} features never fire)")
+    return out
+
 # %% ../nbs/15_pipeline.ipynb #31d4304c
 STAGES = ("model", "scenarios", "saes", "pairs", "train", "eval")
 
 def _load_inputs(c:MintConfig, t:_Timer, res:dict, stages):
     "Put the model, tokenizer, scenarios and SAEs into `res` when `stages` names them or a stage that needs them."
-    need_model = bool({"saes", "pairs", "eval"} & set(stages)) or ("train" in stages and c.mte.objective == "kl")
+    need_model = bool({"saes", "pairs", "eval", "features"} & set(stages)) or (c.features.run and "saes" in stages) or ("train" in stages and c.mte.objective == "kl")
     if need_model or "model" in stages: res["model"], res["tok"] = t("model", stage_model, c)
     if need_model or "scenarios" in stages: res["scenarios"] = t("scenarios", stage_scenarios, c)
     if need_model: res["saes"] = t("saes", stage_saes, c, res["model"], res["tok"], res["scenarios"], bool({"saes", "pairs"} & set(stages)))
@@ -462,7 +483,7 @@ def _train_eval(c:MintConfig, t:_Timer, res:dict, stages):
 
 # %% ../nbs/15_pipeline.ipynb #16ca7e53
 def run_pipeline(config, # a MintConfig or the path of its YAML
-                 stages=STAGES, # which stages to run (the model, scenarios and SAEs load whenever a later stage needs them)
+                 stages=STAGES, # which stages to run (the model, scenarios and SAEs load whenever a later stage needs them); "features" runs when named or `features.run`
                 )->dict:
     "Run `stages` of the real path for `config`; returns what they made and their times."
     c = config if isinstance(config, MintConfig) else load_config(config)
@@ -471,6 +492,7 @@ def run_pipeline(config, # a MintConfig or the path of its YAML
     _load_inputs(c, t, res, stages)
     if "pairs" in stages: res["pairs"] = t("pairs", stage_pairs, c, res["model"], res["tok"], res["scenarios"], res["saes"])
     _train_eval(c, t, res, stages)
+    if "features" in stages or (c.features.run and "saes" in stages): res["features"] = t("features", stage_features, c, res["model"], res["tok"], res["scenarios"])
     res["times"] = t.times
     barrier()
     return res

@@ -20,6 +20,7 @@ from .data.tool import tool_features, stack_tool
 from .models.copy_editor import tool_input
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard
+from .features import feature_cards
 
 # %% auto #0
 __all__ = ['COMPARE', 'swap_partners', 'ToolArm', 'arm_tool', 'arm_edits', 'arm_steps', 'tool_batch', 'summarize_tool',
@@ -232,13 +233,16 @@ def written_features(model, tok, editor, bases:dict, s, # the model, the editor,
 # %% ../nbs/14c_tool_eval.ipynb #a2478a17
 def value_contrast(model, tok, editor, bases:dict, s, # the model, the editor, layer -> basis, a scenario
                    alt_output:str, # the same tool output with another value
-                   top:int=8)->dict:
-    "Layer -> the `top` features whose written amount differs most between `s`'s tool output and `alt_output`: (ids, own, alt)."
+                   top:int=8,
+                   features=None, # feature cards (layer -> `FeatureCards`, or a folder of `layer_N` caches): label each feature
+                  )->dict:
+    "Layer -> the `top` features whose written amount differs most between `s`'s tool output and `alt_output`: (ids, own, alt), and labels given feature cards."
     a, b = written_features(model, tok, editor, bases, s), written_features(model, tok, editor, bases, s, alt_output)
     out = {}
     for l in editor.layers:
         ids = (a[l] - b[l]).abs().topk(min(top, len(a[l]))).indices
         out[l] = dict(features=ids.tolist(), own=a[l][ids].tolist(), alt=b[l][ids].tolist())
+    for l,c in feature_cards(features, editor.layers).items(): out[l]['labels'] = [c.label(f) for f in out[l]['features']]
     return out
 
 # %% ../nbs/14c_tool_eval.ipynb #4ad26a1b
