@@ -32,7 +32,7 @@ _kernel_runs = {}
 
 def _run_on_other_kernels(nb:str, cwd)->subprocess.CompletedProcess:
     "Run notebook `nb` in a fresh kernel under `KERNEL_ENV`, its files in `cwd`."
-    return subprocess.run([sys.executable, str(ROOT/'tools'/'run_notebooks.py'), '--cwd', str(cwd), str(ROOT/'nbs'/nb)],
+    return subprocess.run([sys.executable, str(ROOT/'tools'/'run_notebooks.py'), '--timeout', '120', '--cwd', str(cwd), str(ROOT/'nbs'/nb)],
                           env={**os.environ, **KERNEL_ENV}, capture_output=True, text=True, timeout=600)
 
 def _start_kernel_runs()->dict:

@@ -51,13 +51,18 @@ def execute(nb_path, cwd=None, timeout=900, slow=False):
         if c.cell_type == 'code': c.outputs = _coalesce(c.outputs)
     return nb
 
-def execute_to(nb_path, out_dir, timeout=120, **kw)->Path:
-    "Execute the notebook at `nb_path` (see `execute`) and write the result to `out_dir`; returns its path."
+def _execute_retrying(nb_path, timeout:int, tries:int=3, **kw):
+    "`execute`, run again (up to `tries` times in all) when the kernel stops answering."
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    try: nb = execute(nb_path, timeout=timeout, **kw)
-    except (CellTimeoutError, DeadKernelError) as e:  # a kernel that stopped answering (seen once in ~20 parallel runs)
-        print(f"run_notebooks: {Path(nb_path).name}: {type(e).__name__}; running it once more", file=sys.stderr, flush=True)
-        nb = execute(nb_path, timeout=timeout, **kw)
+    for i in range(tries):
+        try: return execute(nb_path, timeout=timeout, **kw)
+        except (CellTimeoutError, DeadKernelError) as e:  # a reply that never comes (seen now and then under load): the kernel sits idle
+            if i == tries - 1: raise
+            print(f"run_notebooks: {Path(nb_path).name}: {type(e).__name__}; running it again", file=sys.stderr, flush=True)
+
+def execute_to(nb_path, out_dir, timeout=120, **kw)->Path:
+    "Execute the notebook at `nb_path` (see `execute`, retried when the kernel stops answering) and write the result to `out_dir`; returns its path."
+    nb = _execute_retrying(nb_path, timeout, **kw)
     out = Path(out_dir)/Path(nb_path).name
     nbformat.write(nb, out)
     return out
@@ -66,12 +71,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='+'); ap.add_argument('--out', help='write the executed notebooks to this folder')
     ap.add_argument('--slow', action='store_true', help='also run cells flagged #| slow')
+    ap.add_argument('--timeout', type=int, default=1800, help='seconds a cell may take before the notebook is run again (a kernel that stopped answering)')
     ap.add_argument('--cwd', help="run the notebooks in this folder (default: each one's own), so that their files go there")
     args = ap.parse_args()
     if args.cwd: Path(args.cwd).mkdir(parents=True, exist_ok=True)
     for f in map(Path, args.notebooks):
         t = time.time()
-        nb = execute(f, cwd=args.cwd, slow=args.slow)
+        nb = _execute_retrying(f, args.timeout, cwd=args.cwd, slow=args.slow)
         if args.out: Path(args.out).mkdir(parents=True, exist_ok=True); nbformat.write(nb, Path(args.out)/f.name)
         print(f"ran {f} in {time.time()-t:.1f}s", file=sys.stderr)
 
