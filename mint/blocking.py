@@ -263,7 +263,7 @@ def _results(wt, lp)->list:
 @torch.no_grad()
 def with_tool_batch(model, tok, batch:list, # the model and a batch of scenarios
                     layers=(), # the blocks whose output to keep
-                    max_new_tokens:int=32, max_answer_tokens:int=20)->dict:
+                    max_new_tokens:int=32, max_answer_tokens:int|None=None)->dict:
     "The with-tool run of `batch`: prompts, answers `ans` and their fact tokens, block outputs `hs` at `layers`, and the records."
     p_no, p_wi, n_suf = render(tok, batch)
     b = window_batch(model, tok, p_wi, [[]] * len(batch), n_suf, False)
@@ -280,7 +280,7 @@ def with_tool_batch(model, tok, batch:list, # the model and a batch of scenarios
 @torch.no_grad()
 def written_batch(model, tok, batch:list, # the model and a batch of scenarios
                   write_at:list, # the blocks whose with-tool output is written
-                  max_new_tokens:int=32, max_answer_tokens:int=20,
+                  max_new_tokens:int=32, max_answer_tokens:int|None=None,
                   wt:dict|None=None, # `with_tool_batch(..., write_at)` of `batch`, if already run
                  )->list[dict]:
     "Per scenario: the with-tool run, the no-tool run and, per `l` of `write_at`, the no-tool run with block `l`'s with-tool output written at suffix and answer."
@@ -310,7 +310,7 @@ def _kv_layout(tool:list, p_no:list, ans:list, n_suf:list, pad_id:int)->dict:
 def kv_batch(model, tok, batch:list, # the model and a batch of scenarios
              kv_from:list, # the `l`s: the first layer whose suffix and answer attend to the tool's part (the number of layers: none)
              reading:str="call", # how the tool's part is run apart: one of `mint.data.tool.READINGS`
-             max_new_tokens:int=32, max_answer_tokens:int=20,
+             max_new_tokens:int=32, max_answer_tokens:int|None=None,
              wt:dict|None=None, # `with_tool_batch` of `batch`, if already run
             )->list[dict]:
     "Per scenario: the with-tool run and, per `l` of `kv_from`, the no-tool run whose suffix and answer also attend to the tool's part from layer `l` on (`kv@l`)."
@@ -327,7 +327,7 @@ def kv_batch(model, tok, batch:list, # the model and a batch of scenarios
     return wt["recs"]
 
 # %% ../nbs/14a_blocking.ipynb #d70475a3
-HIT_RULE = ("a hit: the with-tool answer (greedy, its first max_answer_tokens tokens) holds the expected value, and the run's argmax, "
+HIT_RULE = ("a hit: the with-tool answer (greedy, to the end of its turn, or its first max_answer_tokens tokens if set) holds the expected value, and the run's argmax, "
             "teacher-forced on that answer, equals its next token at every position through the value's last token, "
             "so that greedy decoding under the run would produce the fact")
 
@@ -342,7 +342,7 @@ def where_fact_lives(model, tok, scenarios:list, # the model and the scenarios (
                      write_at=(), # the blocks whose with-tool output is written (not the last)
                      kv_from=(), # the first layers of the kv reference (the number of layers: none)
                      reading:str="call", # how the kv reference runs the tool's part apart (`mint.data.tool.READINGS`)
-                     batch_size:int=25, max_new_tokens:int=32, max_answer_tokens:int=20, n_boot:int=2000, seed:int=0)->dict:
+                     batch_size:int=25, max_new_tokens:int=32, max_answer_tokens:int|None=None, n_boot:int=2000, seed:int=0)->dict:
     "Records, summaries (overall and per family) and settings of the write sweep at `write_at` and the kv reference from `kv_from`."
     L = len(decoder_layers(model))
     _check_layers(write_at, L, "write_at", L - 1); _check_layers(kv_from, L, "kv_from", L + 1)

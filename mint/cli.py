@@ -185,8 +185,9 @@ def blocking_run(config_path:str, # the run's YAML config (its model, scenarios 
     common = dict(max_new_tokens=c.eval.max_new_tokens, max_answer_tokens=c.pairs.max_answer_tokens, n_boot=c.eval.n_boot, seed=c.seed)
     res = {}
     if lives:
-        key = dict(model=c.model.name, scenarios=scenarios_digest(sc), write_at=write_at or [], kv_from=kv_from or [], reading=reading, **common)
-        res["lives"] = _cached(out/"lives.json", key, lambda: dict(where_fact_lives(model, tok, sc, write_at or [], kv_from or [], reading, batch_size=c.eval.batch_size, **common), split=split), _write_lives)
+        lc = dict(common, max_answer_tokens=None)  # the whole answer: a lookup answer's fact comes after `pairs.max_answer_tokens`
+        key = dict(model=c.model.name, scenarios=scenarios_digest(sc), write_at=write_at or [], kv_from=kv_from or [], reading=reading, **lc)
+        res["lives"] = _cached(out/"lives.json", key, lambda: dict(where_fact_lives(model, tok, sc, write_at or [], kv_from or [], reading, batch_size=c.eval.batch_size, **lc), split=split), _write_lives)
         say(lives_table(res["lives"]) + f"\n[mint] write sweep and kv reference: {shown(out/'lives.md')}")
     if not lives or from_layers is not None or read_from:
         key = dict(model=c.model.name, scenarios=scenarios_digest(sc), from_layers=from_layers, **({"read_from": read_from} if read_from else {}), **common)
