@@ -16,7 +16,7 @@ from .data.scenarios import answer_hit
 from .stats import wilson
 from .models.window import render, window_batch, greedy_ids, teacher_forced, answer_logprob, kl_rows, with_tool_run, window_rows, scenario_scores
 from .eval import Cond, EditContext, window_at, condition_edit, condition_step, unseen, unseen_note, summarize
-from .data.tool import tool_features, stack_tool
+from .data.tool import stack_tool
 from .models.copy_editor import tool_input
 from .models.hooks import edit_fn, tool_edit
 from .dist import all_gather, is_main, shard, unshard

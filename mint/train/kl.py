@@ -12,7 +12,7 @@ import torch
 from tqdm.auto import tqdm
 from ..utils import atomic_save
 from ..models.hooks import patch_hidden, edit_fn
-from ..data.tool import tool_features, stack_tool
+from ..data.tool import stack_tool
 from ..models.copy_editor import tool_input
 from ..data.scenarios import scenarios_digest
 from ..models.window import render, window_batch, greedy_ids, teacher_forced, kl_rows, mask_positions, cache_kw, fact_tokens
