@@ -327,7 +327,7 @@ def feature_stats(model, tok, # the LM and its tokenizer
                   reuse_hidden:bool=True, # the second pass reads the first pass's hidden states from disk instead of running the model
                   n_logits:int=10, # promoted and suppressed tokens per feature
                   model_name:str|None=None, # names the model in the cache key (default: its `name_or_path`)
-                 )->FeatureCards:
+                 ): # the cards, a `FeatureCards` (defined below)
     "Top contexts, quantile samples, density, histogram and logit effects of every feature of `sae`, cached in `out_dir`."
     _check_layer(model, layer)
     ids = ids if ids is not None else chunk_texts(tok, texts if texts is not None else default_texts(tok), seq_len, n_tokens, seed)
