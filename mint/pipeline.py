@@ -374,7 +374,7 @@ def _load_copy(c:MintConfig, path:Path, model, bases:dict):
         raise ValueError(f"tool.reading: {path} was trained reading the tool's part as {ed.reading!r}, the config says {c.tool.reading!r}")
     return ed.bind(model, bases)
 
-def _kl_arms(c:MintConfig, saes:dict, model=None, strength:float=1.0)->list:
+def _kl_arms(c:MintConfig, saes:dict, model, strength:float=1.0)->list:
     "The `ToolArm`s of `c` at `strength`: its editor, then the controls of `tool.controls` that apply to it (a `CopyEditor` is bound to `model`)."
     from mint.tool_eval import ToolArm
     from mint.models.tool_editor import ToolConditionedEditor

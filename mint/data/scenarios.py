@@ -285,7 +285,7 @@ def more_scenarios(n:int, # more training scenarios per family
                    avoid=(), # `entity_key`s never to draw (the test and validation splits')
                   )->list[Scenario]:
     "`n` more training scenarios per family, from wider pools: training phrasings, training-side values, no entity of `avoid`."
-    ok, avoid, out = _value_checks(seed, holdout)["train"], set(avoid), []
+    ok, out = _value_checks(seed, holdout)["train"], []
     for fam in families:
         if fam not in _PHRASINGS: raise ScenarioError(f"unknown family {fam!r}; choose from {list(_PHRASINGS)}")
         rng, ph = random.Random(f"{seed}-{fam}-more"), _PHRASINGS[fam]
